@@ -1,0 +1,9 @@
+"""Interactive explorers for the notebooks: each connects controls to a compute and a draw function.
+
+    import gradlab.widgets
+    gradlab.widgets.forward_mode_explorer()
+
+Each topic has its own module; the builders are collected here.
+"""
+
+from .base import Explorer, render_png  # noqa: F401

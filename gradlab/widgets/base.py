@@ -1,0 +1,128 @@
+"""What every widget shares: controls wired to a compute function and a draw function.
+
+A widget only connects: `compute(**settings)` (pure, tested, in the package) returns a result;
+`draw(fig, result, **view)` (in `gradlab.plots`) draws it. Controls listed in `view` change only
+what is shown, so moving them redraws the cached result without recomputing. The figure is
+rendered to PNG and shown in an `ipywidgets.Image`, which works the same in JupyterLab, on
+Binder and in headless tests (where `widget.png` can be compared before and after a change).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import traceback
+
+import ipywidgets as W
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def render_png(fig):
+    """The figure as PNG bytes."""
+    buf = io.BytesIO()
+    FigureCanvasAgg(fig).print_png(buf)
+    return buf.getvalue()
+
+
+class Explorer(W.VBox):
+    """Controls → compute(**settings) → draw(fig, result, **view) → PNG shown below the controls.
+
+    controls: name → ipywidget; view: the names that only change the view (no recompute);
+    run_button: if True, computing waits for a click on "Run" and shows a progress bar;
+    compute then receives `progress=callback(done, total)`.
+    """
+
+    def __init__(self, controls, compute, draw, view=(), run_button=False, figsize=(9, 4),
+                 title=None):
+        self.controls = dict(controls)
+        self.compute = compute
+        self.draw = draw
+        self.view = tuple(view)
+        self.fig = Figure(figsize=figsize, layout="constrained")
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.message = W.HTML()
+        self.result = None
+        self.error = None
+        self.last_redraw_s = None
+        self._computed_for = None
+        children = [W.HTML(f"<b>{title}</b>")] if title else []
+        self.run_button = None
+        self.progress = None
+        controls_box = W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap"))
+        children.append(controls_box)
+        if run_button:
+            self.run_button = W.Button(description="Run", button_style="primary", icon="play")
+            self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, description="progress")
+            self.run_button.on_click(lambda _: self.run())
+            children.append(W.HBox([self.run_button, self.progress]))
+        children += [self.message, self.image]
+        super().__init__(children)
+        for name, control in self.controls.items():
+            control.observe(self._on_change, names="value")
+        self.run()  # the default settings are quick: show a result at once
+
+    def settings(self):
+        """The values of the controls that need a recomputation."""
+        return {k: c.value for k, c in self.controls.items() if k not in self.view}
+
+    def view_settings(self):
+        """The values of the controls that only change the view."""
+        return {k: c.value for k, c in self.controls.items() if k in self.view}
+
+    def _on_change(self, change):
+        name = next(k for k, c in self.controls.items() if c is change["owner"])
+        if name in self.view or self.run_button is None:
+            self.update()
+        else:
+            self.message.value = "<i>Settings changed: press Run.</i>"
+
+    def _report(self, done, total):
+        if self.progress is not None:
+            self.progress.value = done / total if total else 1.0
+
+    def run(self):
+        """Compute for the current settings (with progress if there is a Run button), then draw."""
+        settings = self.settings()
+        try:
+            if self.run_button is not None:
+                self.progress.value = 0.0
+                self.result = self.compute(**settings, progress=self._report)
+                self.progress.value = 1.0
+            else:
+                self.result = self.compute(**settings)
+            self._computed_for = settings
+            self.error = None
+            self.message.value = ""
+        except Exception as exc:  # shown, not raised: a widget must never die on a slider
+            self.error = exc
+            self.message.value = f"<b style='color:#b00'>Error:</b> {exc}"
+            traceback.print_exc()
+            return
+        self.redraw()
+
+    def update(self):
+        """Recompute if a setting changed since the last computation, then redraw."""
+        if self._computed_for != self.settings():
+            self.run()
+        else:
+            self.redraw()
+
+    def redraw(self):
+        """Draw the cached result with the current view settings."""
+        start = time.perf_counter()
+        self.fig.clear()
+        try:
+            self.draw(self.fig, self.result, **self.view_settings())
+        except Exception as exc:
+            self.error = exc
+            self.message.value = f"<b style='color:#b00'>Error while drawing:</b> {exc}"
+            traceback.print_exc()
+            return
+        self.image.value = render_png(self.fig)
+        self.last_redraw_s = time.perf_counter() - start
+
+    @property
+    def png(self):
+        """The PNG currently shown (bytes)."""
+        return self.image.value
