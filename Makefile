@@ -1,0 +1,51 @@
+# gradlab: set up, open the notebooks, run the tests.
+#   make lab    create .venv if missing, install -e .[lab], open JupyterLab on notebooks/
+#   make test   create/update .venv, install -e .[lab,test], ruff, then the whole pytest suite
+#   make bench  run benchmarks/run_all.py (ratios against references, never timed assertions)
+#   make clean  remove .venv, build outputs and caches
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+
+# Stamp files: reinstall only when pyproject.toml changes (or the venv is new).
+STAMP_LAB  := $(VENV)/.stamp-lab
+STAMP_TEST := $(VENV)/.stamp-test
+
+.PHONY: lab test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_LAB): pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[lab]'
+	touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[lab,test]'
+	touch $@
+
+lab: $(STAMP_LAB)
+	$(BIN)/jupyter lab notebooks/
+
+# pytest exits 5 when it collects no tests: that is a failure here, never a silent green.
+test: $(STAMP_TEST)
+	$(BIN)/ruff check .
+	@$(BIN)/python -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then \
+		echo "make test: FAILED - pytest collected no tests (exit 5)" >&2; exit 1; \
+	fi; \
+	exit $$status
+
+bench: $(STAMP_LAB)
+	@if [ -f benchmarks/run_all.py ]; then \
+		$(BIN)/python benchmarks/run_all.py; \
+	else \
+		echo "make bench: benchmarks/run_all.py does not exist yet; nothing to run."; \
+	fi
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts
+	find . -path ./.git -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) \
+		-prune -exec rm -rf {} +
