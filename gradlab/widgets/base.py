@@ -58,7 +58,7 @@ class Explorer(W.VBox):
             children.append(W.HBox([self.run_button, self.progress]))
         children += [self.message, self.image]
         super().__init__(children)
-        for name, control in self.controls.items():
+        for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.run()  # the default settings are quick: show a result at once
 
