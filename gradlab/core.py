@@ -21,7 +21,7 @@ import itertools
 
 import numpy as np
 
-from .errors import UnsupportedOperationError
+from .errors import ShapeError, UnsupportedOperationError
 
 _next_level = itertools.count(1)
 
@@ -89,8 +89,23 @@ class Primitive:
         inner = list(args)
         for i in argnums:
             inner[i] = args[i].value
-        ans = self(*inner, **kwargs)  # older levels (if any) see an ordinary call
+        try:
+            ans = self(*inner, **kwargs)  # older levels (if any) see an ordinary call
+        except ShapeError:
+            raise
+        except ValueError as exc:  # numpy's shape complaint, in the student's terms
+            raise self.shape_error(args, exc) from None
         return type(top).record(self, ans, inner, kwargs, argnums, tracers)
+
+    def shape_error(self, args, exc):
+        """A ShapeError naming this primitive and its arguments' shapes, from numpy's ValueError."""
+        shapes = " and ".join(str(shape(a)) for a in args
+                              if isinstance(a, (Tracer, np.ndarray, float, int)))
+        if "broadcast" in str(exc):
+            return ShapeError(f"gnp.{self.name}: shapes {shapes} do not broadcast together "
+                              "(numpy broadcasting matches shapes from the last axis; each pair "
+                              "of lengths must be equal or 1).")
+        return ShapeError(f"gnp.{self.name} on shapes {shapes}: {exc}")
 
 
 def primitive(fun=None, *, name=None, jvp=(), vjp=(), differentiable=True):

@@ -19,3 +19,7 @@ class NonScalarOutputError(GradlabError, TypeError):
 
 class IntegerInputError(GradlabError, TypeError):
     """A derivative was asked with respect to an integer (or boolean) input."""
+
+
+class GradientCheckError(GradlabError, AssertionError):
+    """`gradlab.testing.check_grads` found a derivative that disagrees with finite differences."""

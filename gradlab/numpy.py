@@ -273,7 +273,7 @@ reshape = primitive(np.reshape,
 
 
 def _inverse_axes(axes):
-    return None if axes is None else tuple(np.argsort(axes))
+    return None if axes is None else tuple(np.argsort([a % len(axes) for a in axes]))
 
 
 transpose = primitive(np.transpose,
@@ -449,11 +449,11 @@ def _matmul_vjp_a(g, ans, a, b):
 def _matmul_vjp_b(g, ans, a, b):
     """∂/∂b of a @ b: aᵀ @ g, with the same 1-D conventions."""
     a_nd, b_nd = len(shape(a)), len(shape(b))
+    if b_nd == 1:
+        g = expand_dims(g, -1)
     if a_nd == 1:
         g = expand_dims(g, -2)
         a = expand_dims(a, -2)
-    if b_nd == 1:
-        g = expand_dims(g, -1)
     gb = matmul(swapaxes(a, -1, -2), g)
     return reshape(unbroadcast(gb, shape(b) + (1,) if b_nd == 1 else shape(b)), shape(b))
 
@@ -523,7 +523,8 @@ Tracer.__getitem__ = lambda self, index: getitem(self, _check_index(index))
 Tracer.T = property(lambda self: transpose(self))
 Tracer.reshape = lambda self, *shape_: reshape(
     self, shape_[0] if len(shape_) == 1 and isinstance(shape_[0], (tuple, list)) else shape_)
-Tracer.transpose = lambda self, *axes: transpose(self, axes or None)
+Tracer.transpose = lambda self, *axes: transpose(
+    self, (axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes) or None)
 Tracer.sum = lambda self, axis=None, keepdims=False: sum(self, axis=axis, keepdims=keepdims)
 Tracer.mean = lambda self, axis=None, keepdims=False: mean(self, axis=axis, keepdims=keepdims)
 Tracer.max = lambda self, axis=None, keepdims=False: max(self, axis=axis, keepdims=keepdims)
