@@ -1,0 +1,115 @@
+"""Drawing the cost of derivatives (results from `gradlab.cost`) on a given matplotlib Figure."""
+
+from __future__ import annotations
+
+import numpy as np
+
+FWD_COLOR, REV_COLOR, F_COLOR, FD_COLOR = "tab:blue", "tab:orange", "0.45", "tab:red"
+
+
+def _mark_crossover(ax, x, label):
+    if np.isfinite(x):
+        ax.axvline(x, color="0.3", linestyle=":", linewidth=1.2)
+        ax.annotate(f"{label} ≈ {x:.1f}", xy=(x, 0.97), xycoords=("data", "axes fraction"),
+                    xytext=(4, 0), textcoords="offset points", va="top", fontsize=9)
+
+
+def _draw_sweep(ax, sweep, show, log_x, log_y, crossover):
+    vary = sweep["vary"]
+    other = "m" if vary == "n" else "n"
+    sizes = sweep["sizes"]
+    if show == "ratio":
+        ax.plot(sizes, sweep["ratio"], "o-", color="tab:purple", label="jacfwd / jacrev")
+        ax.axhline(1.0, color="0.5", linewidth=1)
+        ax.set_ylabel("time(jacfwd) / time(jacrev)")
+    else:
+        fixed = sweep["fixed"]
+        jvps = "n JVPs" if vary == "n" else f"{fixed} JVPs"
+        vjps = "m VJPs" if vary == "m" else f"{fixed} VJPs"
+        ax.plot(sizes, sweep["t_fwd"] * 1e3, "o-", color=FWD_COLOR, label=f"jacfwd ({jvps})")
+        ax.plot(sizes, sweep["t_rev"] * 1e3, "s-", color=REV_COLOR, label=f"jacrev ({vjps})")
+        ax.plot(sizes, sweep["t_f"] * 1e3, "--", color=F_COLOR, linewidth=1, label="f(x) once")
+        ax.set_ylabel("time per Jacobian (ms)")
+    if crossover:
+        _mark_crossover(ax, sweep["crossover"], f"{vary}*")
+    if log_x:
+        ax.set_xscale("log", base=2)
+    if log_y:
+        ax.set_yscale("log")
+    what = "inputs" if vary == "n" else "outputs"
+    ax.set_xlabel(f"{vary} ({what})")
+    ax.set_title(f"{vary} grows, {other} = {sweep['fixed']}", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right" if show != "ratio" else "best")
+    ax.grid(True, which="major", alpha=0.3)
+
+
+def draw_jacobian_cost(fig, result, show="time", log_x=True, log_y=True, crossover=True):
+    """Two panels: time of jacfwd and jacrev as n grows (m fixed) and as m grows (n fixed).
+
+    `result` is `gradlab.cost.jacobian_cost(...)`. show="time" draws milliseconds per Jacobian,
+    show="ratio" draws time(jacfwd)/time(jacrev) (above 1: reverse mode is cheaper).
+    """
+    axes = fig.subplots(1, 2)
+    for ax, key in zip(axes, ("n", "m")):
+        _draw_sweep(ax, result[key], show, log_x, log_y, crossover)
+    fig.suptitle("Full Jacobian of tanh(W2 tanh(W1 x)): forward vs reverse mode", fontsize=11)
+    return axes
+
+
+def draw_tape_memory(fig, result, log_y=False):
+    """Bytes held by the tape, and each mode's peak memory, against depth."""
+    ax = fig.add_subplot()
+    d = result["depths"]
+    kib = 1 / 1024
+    ax.plot(d, result["tape_values"] * kib, "o-", color=REV_COLOR,
+            label="tape: intermediate values (counted)")
+    ax.plot(d, result["peak_rev"] * kib, "s--", color=REV_COLOR, alpha=0.6,
+            label="reverse mode, peak (tracemalloc)")
+    ax.plot(d, result["peak_fwd"] * kib, "^-", color=FWD_COLOR,
+            label="forward mode, peak (tracemalloc)")
+    ax.set_xlabel("depth (layers)")
+    ax.set_ylabel("KiB")
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_title(f"Memory vs depth ({result['width']}×{result['batch']} activations): "
+                 f"tape +{result['bytes_per_layer'] / 1024:.0f} KiB per layer", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def draw_cheap_gradient(fig, result):
+    """time(grad f)/time(f) against n, beside the n + 1 evaluations of finite differences."""
+    ax = fig.add_subplot()
+    n = result["sizes"]
+    ax.plot(n, result["grad_ratio"], "o-", color=REV_COLOR, label="reverse-mode gradient")
+    ax.plot(n, result["fd_evals"], "--", color=FD_COLOR, label="finite differences: n + 1 evals")
+    measured = np.isfinite(result["fd_ratio"])
+    ax.plot(n[measured], result["fd_ratio"][measured], "x", color=FD_COLOR, markersize=8,
+            label="finite differences (measured)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("n (inputs)")
+    ax.set_ylabel("cost of the gradient / cost of f")
+    ax.set_title("The cheap-gradient principle (chained Rosenbrock)", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def draw_hvp_cost(fig, result):
+    """Time of a gradient, a Hessian-vector product and a full Hessian against n."""
+    ax = fig.add_subplot()
+    n = result["sizes"]
+    ax.plot(n, result["t_grad"] * 1e3, "o-", color=REV_COLOR, label="gradient")
+    ax.plot(n, result["t_hvp"] * 1e3, "s-", color="tab:green", label="HVP (forward-over-reverse)")
+    ax.plot(n, result["t_hessian"] * 1e3, "^-", color="tab:purple",
+            label="full Hessian (n HVPs)")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("n (inputs)")
+    ax.set_ylabel("ms")
+    ax.set_title("Hessian-vector product vs full Hessian (chained Rosenbrock)", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
+    return ax
