@@ -177,7 +177,11 @@ class Tracer:
         return f"{type(self).__name__}({strip(self)!r}, level={self.level})"
 
     def __float__(self):
-        return float(strip(self))
+        raise UnsupportedOperationError(
+            f"float() of a traced value ({self.mode} mode) would silently drop its derivative. "
+            "Typical causes: float(x) or math.exp(x) (use gnp.exp), or writing a traced value "
+            "into a numpy array with A[i] = x (build the array with gnp.stack, "
+            "gnp.concatenate or gnp.where instead).")
 
     def __bool__(self):
         return bool(strip(self))

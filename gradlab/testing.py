@@ -183,7 +183,12 @@ _MODE_NAMES = {"fwd": "forward mode (JVP)", "rev": "reverse mode (VJP)"}
 
 
 def _check(f, args, names, modes, order, level, fname, eps, rtol, atol, rng):
-    """check_grads at derivative order `level` of the original function (named `fname`)."""
+    """check_grads at derivative order `level` of the original function (named `fname`).
+
+    Every mode is checked at this order before any is checked at the next, so the error
+    reported is the lowest-order one.
+    """
+    directions = {}
     for mode in modes:
         if mode not in _MODE_NAMES:
             raise ValueError(f"check_grads: unknown mode {mode!r}; use 'fwd' and/or 'rev'.")
@@ -192,24 +197,25 @@ def _check(f, args, names, modes, order, level, fname, eps, rtol, atol, rng):
         if mode == "fwd":
             _check_one(lambda d: _jvp_mismatch(f, args, d, eps, rtol, atol),
                        args, names, v, what)
+            directions[mode] = v
         else:
             u = _random_like(f(*args), rng)
             _check_one(lambda d, u=u: _vjp_mismatch(f, args, d, u, eps, rtol, atol),
                        args, names, v, what)
-        if order <= 1:
-            continue
-        # The derivative map is itself a function of (args, direction): check its derivatives.
+            directions[mode] = u
+    if order <= 1:
+        return
+    # Each derivative map is itself a function of (args, direction): check its derivatives.
+    for mode in modes:
         if mode == "fwd":
             def derivative(primals, tangents):
                 return jvp(f, primals, tangents)[1]
-            d_args = (args, v)
             d_names = names + [f"tangent for {n}" for n in names]
             d_fname = f"(x, v) ↦ jvp({fname})"
         else:
             def derivative(primals, cotangent):
                 return vjp(f, *primals)[1](cotangent)
-            d_args = (args, u)
-            d_names = names + [f"cotangent {n}" for n in _leaf_names(u, "u")]
+            d_names = names + [f"cotangent {n}" for n in _leaf_names(directions[mode], "u")]
             d_fname = f"(x, u) ↦ vjp({fname})"
-        _check(derivative, d_args, d_names, modes, order - 1, level + 1, d_fname,
-               eps, rtol, atol, rng)
+        _check(derivative, (args, directions[mode]), d_names, modes, order - 1, level + 1,
+               d_fname, eps, rtol, atol, rng)
