@@ -78,10 +78,8 @@ def rosenbrock(x, xp=gnp):
 # ----------------------------------------------------------------------------------------
 
 
-def best_of(fn, repeat=5, min_time=2e-3, max_number=10_000):
-    """Seconds per call of `fn()`: the best of `repeat` timings, each of enough calls to last
-    at least `min_time` (the minimum is the least disturbed by everything else on the machine).
-    """
+def _calibrate(fn, min_time, max_number):
+    """How many calls of fn() last at least min_time (at most max_number), and their time."""
     number = 1
     while True:
         start = time.perf_counter()
@@ -89,15 +87,33 @@ def best_of(fn, repeat=5, min_time=2e-3, max_number=10_000):
             fn()
         elapsed = time.perf_counter() - start
         if elapsed >= min_time or number >= max_number:
-            break
+            return number, elapsed
         number = min(max_number, number * max(2, int(1.5 * min_time / max(elapsed, 1e-9))))
-    best = elapsed / number
+
+
+def best_of_each(fns, repeat=5, min_time=1e-3, max_number=10_000):
+    """Seconds per call of each fn() in `fns`: the best of `repeat` timings, each of enough calls
+    to last at least `min_time`. The repeats are interleaved (f, g, f, g, ...), so a burst of
+    load on the machine slows every function alike and their ratio stays honest; the minimum
+    is the timing least disturbed by everything else running.
+    """
+    numbers, best = [], []
+    for fn in fns:
+        number, elapsed = _calibrate(fn, min_time, max_number)
+        numbers.append(number)
+        best.append(elapsed / number)
     for _ in range(repeat - 1):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - start) / number)
+        for k, (fn, number) in enumerate(zip(fns, numbers)):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[k] = min(best[k], (time.perf_counter() - start) / number)
     return best
+
+
+def best_of(fn, repeat=5, min_time=1e-3, max_number=10_000):
+    """Seconds per call of fn(): the best of `repeat` timings (see `best_of_each`)."""
+    return best_of_each([fn], repeat, min_time, max_number)[0]
 
 
 def count_passes(f, x):
@@ -164,9 +180,12 @@ def jacobian_sweep(sizes, fixed, vary, rng, hidden=32, repeat=3, progress=None):
         fwd, rev = gradlab.jacfwd(f), gradlab.jacrev(f)
         out["n"].append(n)
         out["m"].append(m)
-        out["t_f"].append(best_of(lambda f=f, x=x: f(x), repeat))
-        out["t_fwd"].append(best_of(lambda fwd=fwd, x=x: fwd(x), repeat))
-        out["t_rev"].append(best_of(lambda rev=rev, x=x: rev(x), repeat))
+        t_f, t_fwd, t_rev = best_of_each(
+            [lambda f=f, x=x: f(x), lambda fwd=fwd, x=x: fwd(x), lambda rev=rev, x=x: rev(x)],
+            repeat)
+        out["t_f"].append(t_f)
+        out["t_fwd"].append(t_fwd)
+        out["t_rev"].append(t_rev)
         counted = count_passes(f, x)
         out["jvps"].append(counted["jvp"])
         out["vjps"].append(counted["vjp"])
@@ -323,8 +342,9 @@ def cheap_gradient(sizes=(10, 100, 1_000, 10_000, 100_000), fd_max=1_000, repeat
     g = gradlab.grad(f)
     for k, n in enumerate(sizes):
         x = rng.standard_normal(n)
-        rows["t_f"].append(best_of(lambda x=x: f(x), repeat))
-        rows["t_grad"].append(best_of(lambda x=x: g(x), repeat))
+        t_f, t_grad = best_of_each([lambda x=x: f(x), lambda x=x: g(x)], repeat)
+        rows["t_f"].append(t_f)
+        rows["t_grad"].append(t_grad)
         rows["t_fd"].append(best_of(lambda x=x: finite_difference_gradient(f, x), 1, 0.0, 1)
                             if n <= fd_max else np.nan)
         if progress is not None:
@@ -347,9 +367,12 @@ def hvp_cost(sizes=(4, 8, 16, 32, 64), repeat=3, seed=0, f=rosenbrock, progress=
     hess, g = gradlab.hessian(f), gradlab.grad(f)
     for k, n in enumerate(sizes):
         x, v = rng.standard_normal(n), rng.standard_normal(n)
-        rows["t_grad"].append(best_of(lambda x=x: g(x), repeat))
-        rows["t_hvp"].append(best_of(lambda x=x, v=v: gradlab.hvp(f, x, v), repeat))
-        rows["t_hessian"].append(best_of(lambda x=x: hess(x), repeat))
+        t_grad, t_hvp, t_hessian = best_of_each(
+            [lambda x=x: g(x), lambda x=x, v=v: gradlab.hvp(f, x, v), lambda x=x: hess(x)],
+            repeat)
+        rows["t_grad"].append(t_grad)
+        rows["t_hvp"].append(t_hvp)
+        rows["t_hessian"].append(t_hessian)
         rows["max_abs_diff"].append(float(np.max(np.abs(gradlab.hvp(f, x, v) - hess(x) @ v))))
         if progress is not None:
             progress(k + 1, len(sizes))

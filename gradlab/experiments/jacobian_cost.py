@@ -18,13 +18,13 @@ SEED = 0
 def _settings(quick):
     if quick:
         return {
-            "sizes": [1, 2, 4, 8, 16, 32, 64], "fixed": 16, "hidden": 32, "repeat": 2,
+            "sizes": [1, 2, 4, 8, 16, 32, 64], "fixed": 16, "hidden": 32, "repeat": 5,
             "depths": [1, 2, 4, 8, 16, 32], "width": 64, "batch": 16,
             "grad_sizes": [10, 100, 1_000, 10_000, 100_000], "fd_max": 300,
             "hvp_sizes": [4, 8, 16, 32],
         }
     return {
-        "sizes": [1, 2, 4, 8, 16, 32, 64, 128, 256], "fixed": 16, "hidden": 32, "repeat": 5,
+        "sizes": [1, 2, 4, 8, 16, 32, 64, 128, 256], "fixed": 16, "hidden": 32, "repeat": 9,
         "depths": [1, 2, 4, 8, 16, 32, 64, 128], "width": 64, "batch": 16,
         "grad_sizes": [10, 100, 1_000, 10_000, 100_000, 1_000_000], "fd_max": 3_000,
         "hvp_sizes": [4, 8, 16, 32, 64, 128],

@@ -7,3 +7,4 @@ Each topic has its own module; the builders are collected here.
 """
 
 from .base import Explorer, render_png  # noqa: F401
+from .cost import jacobian_cost_explorer  # noqa: F401
