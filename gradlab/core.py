@@ -139,6 +139,9 @@ _OPERATOR_UFUNCS = {
     "greater_equal": "greater_equal", "equal": "equal", "not_equal": "not_equal",
 }
 
+# numpy functions that only read a traced value's metadata: they pass straight through.
+_METADATA_FUNCTIONS = {"shape", "ndim", "size"}
+
 
 class Tracer:
     """A value being differentiated, at one level, in one mode. Subclasses add the mode's data.
@@ -206,12 +209,19 @@ class Tracer:
         name = _OPERATOR_UFUNCS.get(ufunc.__name__)
         if method == "__call__" and name is not None and not kwargs:
             return getattr(gnp, name)(*inputs)
+        if "out" in kwargs:  # A += x with a numpy array A and a traced x
+            raise UnsupportedOperationError(
+                f"In-place numpy operation numpy.{ufunc.__name__}(..., out=...) on a traced "
+                f"value ({self.mode} mode), as in `A += x` for a numpy array A: the result "
+                "cannot be written into a plain array. Write A = A + x instead.")
         raise UnsupportedOperationError(
             f"numpy.{ufunc.__name__} was called on a traced value ({self.mode} mode); numpy "
             f"cannot carry derivatives. Use gradlab.numpy.{ufunc.__name__} "
             "(import gradlab.numpy as gnp) instead.")
 
     def __array_function__(self, func, types, args, kwargs):
+        if func.__name__ in _METADATA_FUNCTIONS:  # np.shape(x) etc. need no derivative
+            return func(*[strip(a) for a in args], **kwargs)
         raise UnsupportedOperationError(
             f"numpy.{func.__name__} was called on a traced value ({self.mode} mode); numpy "
             f"cannot carry derivatives. Use gradlab.numpy.{func.__name__} "

@@ -153,6 +153,31 @@ def test_writing_a_traced_value_into_a_numpy_array_is_an_error(mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_in_place_numpy_operator_on_a_plain_array_says_what_to_write_instead(mode):
+    def f(x):
+        a = np.zeros(3)
+        a += x
+        return a
+
+    with pytest.raises(UnsupportedOperationError) as info:
+        run_in(mode, f, np.ones(3))
+    assert "A += x" in str(info.value) and "A = A + x" in str(info.value)
+    assert f"{mode} mode" in str(info.value)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_numpy_shape_functions_work_on_traced_values(mode):
+    def f(x):
+        return x * (np.shape(x)[0] + np.ndim(x) + np.size(x))  # 3 + 1 + 3
+
+    x = np.ones(3)
+    if mode == "forward":
+        np.testing.assert_array_equal(gradlab.jvp(f, (x,), (x,))[1], 7 * x)
+    else:
+        np.testing.assert_array_equal(gradlab.grad(lambda x: gnp.sum(f(x)))(x), 7 * x)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_traced_index_is_an_error(mode):
     with pytest.raises(UnsupportedOperationError, match="index"):
         run_in(mode, lambda x: x[x > 0.0][x[0]], np.ones(3))
