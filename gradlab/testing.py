@@ -4,6 +4,7 @@
     reverse mode:  ⟨vjp_fn(u), v⟩ = ⟨u, J v⟩  for random u and v           (inner-product identity)
     higher order:  the same checks applied to the derivative maps (x, v) ↦ J(x)v and (x, u) ↦ uᵀJ(x)
 
+    >>> import numpy as np
     >>> import gradlab.numpy as gnp
     >>> from gradlab.testing import check_grads
     >>> check_grads(lambda x: gnp.sum(gnp.sin(x) ** 2), (np.ones(3),))   # silent when correct
