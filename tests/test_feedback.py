@@ -1,0 +1,279 @@
+"""The feedback module: backprop's hand-written rules against our reverse-mode engine, the
+documented form of every other rule, the alignment metrics, DNI's modules learning, and every
+method training the digits MLP from the same code path."""
+
+import numpy as np
+import pytest
+
+import gradlab
+import gradlab.numpy as gnp
+from gradlab.feedback import (
+    METHODS,
+    FeedbackNetwork,
+    backprop_deltas,
+    cosine,
+    dfa_deltas,
+    fa_deltas,
+    forward,
+    init_layers,
+    kickback_deltas,
+    output_error,
+    relative_error,
+    train,
+    weight_grads,
+)
+
+GACT = {"relu": gnp.relu, "tanh": gnp.tanh, "sigmoid": gnp.sigmoid, "linear": lambda a: a}
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def _targets(rng, loss, n, k):
+    if loss == "softmax_ce":
+        return np.eye(k)[rng.integers(0, k, n)]
+    if loss == "binary_ce":
+        return rng.integers(0, 2, (n, 1)).astype(float)
+    return rng.normal(size=(n, k))
+
+
+def _ad_loss(act, loss):
+    """The same network and loss in gradlab.numpy; z[i] is added to aᵢ so ∂L/∂z[i] = ∂L/∂aᵢ."""
+    phi = GACT[act]
+
+    def f(params, z, x, y):
+        h = x
+        for i, (W, b) in enumerate(params):
+            a = gnp.matmul(h, W) + b + z[i]
+            h = a if i == len(params) - 1 else phi(a)
+        if loss == "softmax_ce":
+            return -gnp.mean(gnp.sum(y * gnp.log_softmax(h, axis=1), axis=1))
+        if loss == "binary_ce":
+            return gnp.mean(gnp.log(1.0 + gnp.exp(h)) - y * h)
+        r = h - y
+        return 0.5 * gnp.mean(gnp.sum(r * r, axis=1))
+    return f
+
+
+@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid", "linear"])
+@pytest.mark.parametrize("loss,k", [("softmax_ce", 4), ("binary_ce", 1), ("mse", 3)])
+def test_backprop_rules_match_our_reverse_mode(rng, act, loss, k):
+    sizes = [5, 7, 6, 8, k]
+    layers = init_layers(sizes, rng, act)
+    for layer in layers:
+        layer["b"] = rng.normal(size=layer["b"].shape) * 0.1
+    x = rng.normal(size=(9, 5))
+    y = _targets(rng, loss, 9, k)
+    a, h = forward(layers, x, act)
+    value, e = output_error(h[-1], y, loss)
+    deltas = backprop_deltas(layers, a, e, act)
+    grads = weight_grads(h, deltas)
+
+    f = _ad_loss(act, loss)
+    params = [(layer["W"], layer["b"]) for layer in layers]
+    zeros = [np.zeros_like(ai) for ai in a]
+    ad_value, (g_params, g_z) = gradlab.value_and_grad(f, argnums=(0, 1))(params, zeros, x, y)
+    assert value == pytest.approx(float(ad_value), rel=1e-12)
+    n = x.shape[0]
+    for i in range(len(layers)):
+        # our δ are per example (no 1/batch); AD differentiates the mean loss
+        np.testing.assert_allclose(deltas[i] / n, g_z[i], rtol=1e-9, atol=1e-13)
+        np.testing.assert_allclose(grads[i][0], g_params[i][0], rtol=1e-9, atol=1e-13)
+        np.testing.assert_allclose(grads[i][1], g_params[i][1], rtol=1e-9, atol=1e-13)
+
+
+def test_fa_with_transposed_weights_is_backprop_and_otherwise_not(rng):
+    sizes = [4, 6, 5, 3]
+    layers = init_layers(sizes, rng, "tanh")
+    x, y = rng.normal(size=(7, 4)), np.eye(3)[rng.integers(0, 3, 7)]
+    a, h = forward(layers, x, "tanh")
+    e = output_error(h[-1], y)[1]
+    bp = backprop_deltas(layers, a, e, "tanh")
+    exact = [None] + [layer["W"].T for layer in layers[1:]]
+    for d, r in zip(fa_deltas(exact, a, e, "tanh"), bp):
+        np.testing.assert_allclose(d, r)
+    B = [None] + [rng.normal(size=layer["W"].T.shape) for layer in layers[1:]]
+    fa = fa_deltas(B, a, e, "tanh")
+    dphi = 1 - np.tanh(a[0]) ** 2
+    np.testing.assert_allclose(fa[0], (fa[1] @ B[1]) * dphi)  # the recursion uses FA's own δ
+    assert not np.allclose(fa[0], bp[0])
+
+
+def test_dfa_form(rng):
+    sizes = [4, 6, 5, 3]
+    layers = init_layers(sizes, rng, "relu")
+    x, y = rng.normal(size=(7, 4)), np.eye(3)[rng.integers(0, 3, 7)]
+    a, h = forward(layers, x, "relu")
+    e = output_error(h[-1], y)[1]
+    D = [rng.normal(size=(3, 6)), rng.normal(size=(3, 5))]
+    d = dfa_deltas(D, a, e, "relu")
+    np.testing.assert_allclose(d[0], (e @ D[0]) * (a[0] > 0))
+    np.testing.assert_allclose(d[1], (e @ D[1]) * (a[1] > 0))
+    np.testing.assert_array_equal(d[2], e)
+    # the last hidden layer with D = W_Lᵀ is backprop
+    d_exact = dfa_deltas([D[0], layers[2]["W"].T], a, e, "relu")
+    np.testing.assert_allclose(d_exact[1], backprop_deltas(layers, a, e, "relu")[1])
+
+
+def test_kickback_form(rng):
+    sizes = [3, 5, 4, 1]
+    layers = init_layers(sizes, rng, "relu")
+    x = rng.normal(size=(6, 3))
+    y = rng.normal(size=(6, 1))
+    a, h = forward(layers, x, "relu")
+    e = output_error(h[-1], y, "mse")[1]
+    kb = kickback_deltas(layers, a, e, "relu")
+    bp = backprop_deltas(layers, a, e, "relu")
+    np.testing.assert_allclose(kb[1], bp[1])  # last hidden layer: kickback = backprop
+    # first hidden layer, unit by unit: e · Σ_k W2[j,k]·1[a2_k > 0] · 1[a1_j > 0]
+    expected = np.zeros_like(a[0])
+    for n in range(6):
+        for j in range(5):
+            influence = sum(layers[1]["W"][j, k] * (a[1][n, k] > 0) for k in range(4))
+            expected[n, j] = e[n, 0] * influence * (a[0][n, j] > 0)
+    np.testing.assert_allclose(kb[0], expected)
+    with pytest.raises(ValueError, match="single"):
+        kickback_deltas(layers, a, np.ones((6, 2)), "relu")
+    with pytest.raises(ValueError, match="single output"):
+        FeedbackNetwork([3, 5, 10], "kickback", rng)
+
+
+def test_cosine_and_relative_error():
+    assert cosine(np.array([1.0, 0.0]), np.array([2.0, 0.0])) == pytest.approx(1.0)
+    assert cosine(np.array([1.0, 0.0]), np.array([0.0, 3.0])) == pytest.approx(0.0)
+    assert cosine(np.zeros(2), np.ones(2)) == 0.0
+    assert relative_error(np.array([1.0, 1.0]), np.array([1.0, 0.0])) == pytest.approx(1.0)
+
+
+def _toy(rng, n=64, k=3):
+    x = rng.normal(size=(n, 5))
+    y = np.eye(k)[(x[:, 0] > 0).astype(int) + (x[:, 1] > 0.5)]
+    return x, y
+
+
+def test_backprop_is_perfectly_aligned_and_fa_is_not(rng):
+    x, y = _toy(rng)
+    bp = FeedbackNetwork([5, 8, 8, 3], "backprop", rng).step(x, y)
+    np.testing.assert_allclose(bp["cos_delta"], 1.0)
+    np.testing.assert_allclose(bp["relerr_update"], 0.0, atol=1e-12)
+    fa = FeedbackNetwork([5, 8, 8, 3], "fa", rng).step(x, y)
+    assert fa["cos_delta"][-1] == pytest.approx(1.0)  # the output layer is exact for all
+    assert fa["cos_delta"][0] < 0.99
+
+
+def test_dni_starts_at_zero_and_lambda_zero_is_backprop(rng):
+    x, y = _toy(rng)
+    net = FeedbackNetwork([5, 8, 8, 3], "dni", np.random.default_rng(1))
+    s = net.signals(x, y)
+    assert np.all(s["deltas"][0] == 0) and np.all(s["deltas"][1] == 0)  # zero-initialised M
+    info = net.step(x, y)
+    np.testing.assert_array_equal(info["cos_delta"][:2], 0.0)
+    mixed = FeedbackNetwork([5, 8, 8, 3], "cdni", np.random.default_rng(1), lam=0.0)
+    for _ in range(3):
+        info = mixed.step(x, y)
+    np.testing.assert_allclose(info["cos_delta"], 1.0)
+
+
+def test_sg_targets_true_at_top_bootstrapped_below(rng):
+    x, y = _toy(rng)
+    net = FeedbackNetwork([5, 8, 7, 6, 3], "cdni", rng, act="tanh")
+    for _ in range(5):
+        net.step(x, y)  # make the modules non-zero
+    s = net.signals(x, y)
+    W = [layer["W"] for layer in net.layers]
+    dphi = [1 - np.tanh(ai) ** 2 for ai in s["a"]]
+    # top hidden module: the true gradient ∂ℓ/∂h₃
+    np.testing.assert_allclose(s["sg_targets"][2], s["e"] @ W[3].T)
+    np.testing.assert_allclose(s["sg_targets"][2], s["true_g"][2])
+    # below: the synthetic gradient of the layer above pushed back through that one layer
+    for i in (0, 1):
+        expected = (s["g_hat"][i + 1] * dphi[i + 1]) @ W[i + 1].T
+        np.testing.assert_allclose(s["sg_targets"][i], expected)
+        assert not np.allclose(s["sg_targets"][i], s["true_g"][i])
+    unboot = FeedbackNetwork([5, 8, 7, 6, 3], "cdni", rng, act="tanh", bootstrap=False)
+    s2 = unboot.signals(x, y)
+    for i in range(3):
+        np.testing.assert_allclose(s2["sg_targets"][i], s2["true_g"][i])
+
+
+def test_one_module_in_the_middle_backprops_within_blocks(rng):
+    x, y = _toy(rng)
+    net = FeedbackNetwork([5, 6, 6, 6, 6, 3], "dni", rng, decoupled=[2])
+    assert sorted(net.modules) == [1]
+    for _ in range(3):
+        net.step(x, y)
+    s = net.signals(x, y)
+    W = [layer["W"] for layer in net.layers]
+    # above the module: exact backprop
+    for i in (2, 3):
+        np.testing.assert_allclose(s["deltas"][i], s["ref_deltas"][i])
+    # below it: backprop of the synthetic signal
+    np.testing.assert_allclose(s["deltas"][0], (s["deltas"][1] @ W[1].T) * (s["a"][0] > 0))
+    with pytest.raises(ValueError, match="numbered"):
+        FeedbackNetwork([5, 6, 3], "dni", rng, decoupled=[2])
+
+
+def test_dni_modules_learn_when_the_network_is_frozen(rng):
+    x, y = _toy(rng, n=256)
+    for kind in ("linear", "mlp"):
+        net = FeedbackNetwork([5, 16, 16, 3], "cdni", np.random.default_rng(2), act="tanh",
+                              lr=0.0, sg_kind=kind, sg_lr=3e-3)
+        infos = [net.step(x, y) for _ in range(400)]
+        sg_loss = np.array([i["sg_loss"] for i in infos])
+        sg_cos = np.array([i["sg_cos"] for i in infos])
+        assert sg_loss[-1, -1] < 0.2 * sg_loss[0, -1]   # the top module: true targets
+        # the lower module chases a moving (bootstrapped) target, which starts at 0: judge it
+        # by how well its prediction points along the true gradient
+        np.testing.assert_array_equal(sg_cos[0], 0.0)
+        assert sg_cos[-1].min() > 0.9
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from gradlab.datasets import load_digits_split
+    d = load_digits_split(seed=0)
+    return d
+
+
+@pytest.mark.parametrize("method", [m for m in METHODS if m != "kickback"])
+def test_every_method_trains_the_digits_mlp(digits, method):
+    data = (digits.X_train, digits.Y_train, digits.X_test, digits.Y_test)
+    r = train(method, data, hidden=(48, 48, 48), epochs=4, rng=np.random.default_rng(0),
+              act="tanh", lr=3e-3, sg_lr=3e-3)
+    assert r["diverged_at"] is None
+    assert r["test_error"][0] > 0.7  # about chance (0.9) before training
+    assert r["test_error"][-1] < 0.3
+    assert r["cos_delta"].shape == (r["loss"].size, 4)
+
+
+def test_kickback_trains_the_scalar_digits_task(digits):
+    yb = (digits.y_train % 2).astype(float)[:, None]
+    ybt = (digits.y_test % 2).astype(float)[:, None]
+    data = (digits.X_train, yb, digits.X_test, ybt)
+    r = train("kickback", data, hidden=(48, 48, 48), epochs=4, rng=np.random.default_rng(0),
+              act="tanh", loss="binary_ce")
+    assert r["test_error"][-1] < 0.15  # chance is about 0.5
+    np.testing.assert_allclose(r["cos_delta"][:, -2], 1.0)  # last hidden layer is exact
+
+
+def test_too_large_a_learning_rate_diverges_without_raising(rng):
+    x, y = _toy(rng, n=128)
+    data = (x, y, x, y)
+    r = train("backprop", data, hidden=(16, 16), epochs=30, batch_size=32, rng=rng,
+              optimizer="sgd", lr=1e4, act="linear")
+    assert r["diverged_at"] is not None
+    assert not np.isfinite(r["loss"][-1])
+
+
+def test_stochastic_updates_skip_layers(rng):
+    x, y = _toy(rng)
+    net = FeedbackNetwork([5, 8, 8, 3], "dni", np.random.default_rng(3), update_prob=0.0,
+                          lr=0.1)
+    before = [layer["W"].copy() for layer in net.layers]
+    for _ in range(3):
+        net.step(x, y)
+    np.testing.assert_array_equal(net.layers[0]["W"], before[0])
+    np.testing.assert_array_equal(net.layers[1]["W"], before[1])
+    assert not np.array_equal(net.layers[2]["W"], before[2])  # the output layer always updates

@@ -1,0 +1,144 @@
+"""Synthetic-gradient modules: zero init, predictions, regression gradients (against our AD),
+bootstrapped targets (against a VJP through one layer), updates that learn, λ-mixing."""
+
+import numpy as np
+import pytest
+
+import gradlab
+import gradlab.numpy as gnp
+from gradlab.synthetic_gradients import (
+    Optimizer,
+    SyntheticGradient,
+    bootstrap_target,
+    init_sg_module,
+    mix,
+    sg_module_update,
+    sg_predict,
+    sg_regression_grads,
+)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("kind", ["linear", "mlp"])
+@pytest.mark.parametrize("context_dim", [0, 3])
+def test_zero_initialised_module_predicts_zero(rng, kind, context_dim):
+    params = init_sg_module(5, rng, kind, context_dim, hidden=7)
+    h = rng.normal(size=(4, 5))
+    c = np.eye(3)[[0, 1, 2, 0]] if context_dim else None
+    g = sg_predict(params, h, c)
+    assert g.shape == (4, 5)
+    assert np.all(g == 0)
+
+
+def test_unknown_kind_is_refused(rng):
+    with pytest.raises(ValueError, match="kind"):
+        init_sg_module(3, rng, "conv")
+
+
+def _ad_loss(kind):
+    """The module's regression loss written with gradlab.numpy, for gradlab.grad."""
+    def loss(params, x, t):
+        if kind == "linear":
+            g = gnp.matmul(x, params["A"]) + params["b"]
+        else:
+            z = gnp.relu(gnp.matmul(x, params["W1"]) + params["b1"])
+            g = gnp.matmul(z, params["W2"]) + params["b2"]
+        r = g - t
+        return 0.5 * gnp.mean(gnp.sum(r * r, axis=1))
+    return loss
+
+
+@pytest.mark.parametrize("kind", ["linear", "mlp"])
+@pytest.mark.parametrize("context_dim", [0, 2])
+def test_regression_grads_match_our_reverse_mode(rng, kind, context_dim):
+    params = init_sg_module(4, rng, kind, context_dim, hidden=6)
+    for k in params:  # move off the zero init so every gradient is non-trivial
+        params[k] = params[k] + rng.normal(size=params[k].shape) * 0.3
+    h = rng.normal(size=(8, 4))
+    c = rng.normal(size=(8, context_dim)) if context_dim else None
+    t = rng.normal(size=(8, 4))
+    loss, grads = sg_regression_grads(params, h, t, c)
+    x = h if c is None else np.concatenate([h, c], axis=1)
+    ad_loss = _ad_loss(kind)
+    assert loss == pytest.approx(float(ad_loss(params, x, t)))
+    ad = gradlab.grad(ad_loss)(params, x, t)
+    for k in params:
+        np.testing.assert_allclose(grads[k], ad[k], rtol=1e-10, atol=1e-12)
+
+
+def test_bootstrap_target_is_a_vjp_through_one_layer(rng):
+    # t = (∂h_{i+1}/∂h_i)ᵀ g_{i+1} with h_{i+1} = tanh(h_i W + b): compare with gradlab.vjp
+    W, b = rng.normal(size=(5, 3)), rng.normal(size=3)
+    h = rng.normal(size=(4, 5))
+    g_next = rng.normal(size=(4, 3))
+    a_next = h @ W + b
+    target = bootstrap_target(g_next, a_next, W, lambda a: 1 - np.tanh(a) ** 2)
+    _, vjp_fn = gradlab.vjp(lambda hh: gnp.tanh(gnp.matmul(hh, W) + b), h)
+    np.testing.assert_allclose(target, vjp_fn(g_next)[0], rtol=1e-12)
+
+
+def test_linear_module_update_reaches_least_squares(rng):
+    # targets exactly linear in (h, c): plain gradient steps recover the map
+    h = rng.normal(size=(200, 3))
+    c = np.eye(2)[rng.integers(0, 2, 200)]
+    A_true = rng.normal(size=(5, 3))
+    t = np.concatenate([h, c], axis=1) @ A_true + 0.5
+    params = init_sg_module(3, rng, "linear", context_dim=2)
+    losses = []
+    for _ in range(2000):
+        params, loss = sg_module_update(params, h, t, lr=0.1, context=c)
+        losses.append(loss)
+    assert losses[0] > 1.0
+    assert losses[-1] < 1e-8
+    pred = sg_predict(params, h, c)
+    np.testing.assert_allclose(pred, t, atol=1e-4)
+
+
+def test_mlp_module_learns_a_nonlinear_target(rng):
+    h = rng.normal(size=(256, 2))
+    t = np.stack([np.abs(h[:, 0]), h[:, 0] * h[:, 1]], axis=1)
+    sg = SyntheticGradient(2, rng, "mlp", hidden=64, lr=1e-2)
+    first = sg.update(h, t)
+    for _ in range(1500):
+        last = sg.update(h, t)
+    lin = SyntheticGradient(2, rng, "linear", lr=1e-2)
+    for _ in range(1500):
+        lin_last = lin.update(h, t)
+    assert last < 0.2 * first
+    assert last < 0.5 * lin_last  # a linear module cannot fit |x| or x·y
+
+
+def test_context_is_ignored_without_context_dim(rng):
+    sg = SyntheticGradient(3, rng, "linear")
+    h = rng.normal(size=(4, 3))
+    sg.update(h, np.ones((4, 3)), context=np.eye(4))
+    np.testing.assert_array_equal(sg.predict(h, np.eye(4)), sg.predict(h))
+
+
+def test_update_skips_non_finite_targets(rng):
+    sg = SyntheticGradient(2, rng, "linear")
+    loss = sg.update(np.ones((3, 2)), np.full((3, 2), np.nan))
+    assert np.isnan(loss)
+    assert np.all(sg.params["A"] == 0)
+
+
+def test_mix():
+    s, t = np.array([1.0, 2.0]), np.array([3.0, 6.0])
+    np.testing.assert_array_equal(mix(s, t, 1.0), s)
+    np.testing.assert_array_equal(mix(s, t, 0.0), t)
+    np.testing.assert_allclose(mix(s, t, 0.25), [2.5, 5.0])
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_optimizers_minimise_a_quadratic(kind):
+    params = {"x": np.array([3.0, -2.0])}
+    opt = Optimizer(params, lr=0.1, kind=kind, momentum=0.5 if kind == "sgd" else 0.0)
+    for _ in range(500):
+        opt.step(params, {"x": 2 * params["x"]})
+    assert np.linalg.norm(params["x"]) < 1e-3
+    with pytest.raises(ValueError):
+        Optimizer(params, 0.1, kind="rmsprop")
