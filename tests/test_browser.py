@@ -39,7 +39,7 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 RUN_ALL_TIMEOUT_S = 180
 CHANGE_TIMEOUT_S = 15
 RUN_BUTTON_TIMEOUT_S = 90
-MAX_CONTROLS_TRIED = 3
+MAX_CONTROLS_TRIED = 6
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ERROR_LINE = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception): ", re.M)
@@ -141,30 +141,55 @@ def _widget_error(widget) -> str | None:
 
 
 def _exercise_widget(page, widget, shots: Path, name: str) -> tuple[str | None, str]:
-    """Move controls until the figure changes. Returns (problem or None, what was done)."""
+    """Move controls until the figure changes. Returns (problem or None, what was done).
+
+    Controls are tried in turn; one whose change asks for a new computation ("press Run") is
+    moved back and the next one tried, so that view-only controls are preferred. If only such
+    controls exist, the last one is moved again and Run is pressed.
+    """
     controls = lab.widget_controls(widget)
     if not controls:
         return None, "no controls (display-only widget)"
-    tried = []
+    tried, needs_run = [], None
     for kind, control in controls[:MAX_CONTROLS_TRIED]:
         before = lab.figure_state(widget)
         widget.screenshot(path=str(shots / f"{name}_before.png"))
-        action = lab.move_control(page, widget, kind, control)
-        changed = lab.wait_for_change(page, widget, before, CHANGE_TIMEOUT_S)
-        button = lab.run_button(widget)
-        if not changed and button is not None:
-            button.click()
-            action += " + Run"
-            changed = lab.wait_for_change(page, widget, before, RUN_BUTTON_TIMEOUT_S)
-        widget.screenshot(path=str(shots / f"{name}_after.png"))
+        action, undo = lab.move_control(page, widget, kind, control)
+        changed = lab.wait_for_change(page, widget, before, CHANGE_TIMEOUT_S,
+                                      stop=lambda: lab.says_press_run(widget))
+        if changed:
+            return _after_change(widget, shots, name, "; ".join([*tried, action]))
         error = _widget_error(widget)
         if error:
+            widget.screenshot(path=str(shots / f"{name}_after.png"))
             return f"after {action}: the widget shows {error!r}", action
-        if changed:
-            return None, action
+        if lab.says_press_run(widget) and lab.run_button(widget) is not None:
+            needs_run = (kind, control)
+            undo()
+            tried.append(f"{action} (needs Run; moved back)")
+            continue
         tried.append(action)
+    if needs_run is not None:
+        kind, control = needs_run
+        before = lab.figure_state(widget)
+        widget.screenshot(path=str(shots / f"{name}_before.png"))
+        action, _ = lab.move_control(page, widget, kind, control)
+        lab.run_button(widget).click()
+        action += " + Run"
+        if lab.wait_for_change(page, widget, before, RUN_BUTTON_TIMEOUT_S):
+            return _after_change(widget, shots, name, action)
+        tried.append(action)
+    widget.screenshot(path=str(shots / f"{name}_after.png"))
     return (f"the figure did not change after any of: {tried} "
             f"(screenshots {shots}/{name}_before.png / _after.png)"), "; ".join(tried)
+
+
+def _after_change(widget, shots: Path, name: str, action: str) -> tuple[str | None, str]:
+    widget.screenshot(path=str(shots / f"{name}_after.png"))
+    error = _widget_error(widget)
+    if error:
+        return f"after {action}: the widget shows {error!r}", action
+    return None, action
 
 
 @pytest.mark.parametrize(

@@ -336,13 +336,17 @@ CONTROL_SELECTORS = [
 ]
 
 
+_DISABLED_JS = "el => !!(el.disabled || el.closest('[disabled], .mod-disabled'))"
+
+
 def widget_controls(widget):
-    """[(kind, locator)] of the controls inside one widget output, in the order to try them."""
+    """[(kind, locator)] of the enabled controls inside one widget output, in the order to try."""
     found = []
     for kind, selector in CONTROL_SELECTORS:
         loc = widget.locator(selector)
         for k in range(loc.count()):
-            found.append((kind, loc.nth(k)))
+            if not loc.nth(k).evaluate(_DISABLED_JS):
+                found.append((kind, loc.nth(k)))
     return found
 
 
@@ -364,8 +368,8 @@ def slider_readouts(widget):
     return widget.locator(".widget-readout").all_inner_texts()
 
 
-def move_control(page, widget, kind: str, control) -> str:
-    """Move one control by one step; returns a description of what was done."""
+def move_control(page, widget, kind: str, control):
+    """Move one control by one step. Returns (description, undo) where undo() moves it back."""
     control.scroll_into_view_if_needed()
     if kind == "slider":
         before = slider_readouts(widget)
@@ -374,27 +378,46 @@ def move_control(page, widget, kind: str, control) -> str:
         time.sleep(0.2)
         if slider_readouts(widget) == before:  # already at its maximum
             page.keyboard.press("ArrowLeft")
-            page.keyboard.press("ArrowLeft")
-            return "slider: ArrowRight had no effect (at max), pressed ArrowLeft"
-        return "slider: ArrowRight"
+            return ("slider: ArrowLeft (ArrowRight had no effect: at max)",
+                    lambda: (control.focus(), page.keyboard.press("ArrowRight")))
+        return "slider: ArrowRight", lambda: (control.focus(), page.keyboard.press("ArrowLeft"))
     if kind == "dropdown":
         options = control.locator("option")
         current = control.input_value()
         values = [options.nth(k).get_attribute("value") for k in range(options.count())]
         others = [v for v in values if v != current]
         if not others:
-            return "dropdown: only one option"
+            return "dropdown: only one option", lambda: None
         control.select_option(others[0])
-        return f"dropdown: {current!r} -> {others[0]!r}"
+        return (f"dropdown: {current!r} -> {others[0]!r}",
+                lambda: control.select_option(current))
+    if kind == "checkbox":
+        control.click()
+        return "checkbox: click", control.click
+    active = widget.locator(".widget-toggle-buttons button.mod-active, "
+                            ".widget-radio-box input[type=radio]:checked")
+    previous = active.first if active.count() else None
     control.click()
-    return f"{kind}: click"
+    return f"{kind}: click", (previous.click if previous is not None else (lambda: None))
 
 
-def wait_for_change(page, widget, before, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
+def says_press_run(widget) -> bool:
+    """The Explorer's message after a change that needs a new computation."""
+    return "press Run" in widget.inner_text()
+
+
+def wait_for_change(page, widget, before, timeout_s: float, stop=None,
+                    stop_after_s: float = 3.0) -> bool:
+    """Wait until the widget's figure differs from `before` and the kernel is idle (True), or
+    until time runs out or, after `stop_after_s`, `stop()` is true (False)."""
+    start = time.monotonic()
+    deadline = start + timeout_s
     while time.monotonic() < deadline:
         state = notebook_state(page)
-        if state and state["kernel"] == "idle" and figure_state(widget) != before:
-            return True
+        if state and state["kernel"] == "idle":
+            if figure_state(widget) != before:
+                return True
+            if stop is not None and time.monotonic() - start > stop_after_s and stop():
+                return False
         time.sleep(0.2)
     return figure_state(widget) != before
