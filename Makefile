@@ -1,6 +1,8 @@
 # gradlab: set up, open the notebooks, run the tests.
 #   make lab    create .venv if missing, install -e .[lab], open JupyterLab on notebooks/
 #   make test   create/update .venv, install -e .[lab,test], ruff, then the whole pytest suite
+#               (browser test included: skipped without /usr/bin/chromium, failing under CI=true)
+#   make test-browser  only the JupyterLab + Chromium test (tests/test_browser.py)
 #   make bench  run benchmarks/run_all.py (ratios against references, never timed assertions)
 #   make clean  remove .venv, build outputs and caches
 
@@ -13,7 +15,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 STAMP_LAB  := $(VENV)/.stamp-lab
 STAMP_TEST := $(VENV)/.stamp-test
 
-.PHONY: lab test bench clean
+.PHONY: lab test test-browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +37,13 @@ test: $(STAMP_TEST)
 	@$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then \
 		echo "make test: FAILED - pytest collected no tests (exit 5)" >&2; exit 1; \
+	fi; \
+	exit $$status
+
+test-browser: $(STAMP_TEST)
+	@$(BIN)/python -m pytest -m browser tests/test_browser.py; status=$$?; \
+	if [ $$status -eq 5 ]; then \
+		echo "make test-browser: FAILED - pytest collected no tests (exit 5)" >&2; exit 1; \
 	fi; \
 	exit $$status
 

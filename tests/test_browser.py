@@ -62,6 +62,15 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"{reason} (install with: apt-get install -y chromium)")
 
 
+def test_a_missing_browser_skips_only_outside_ci(monkeypatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        _unavailable("no chromium")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        _unavailable("no chromium")
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not lab.CHROMIUM.exists():

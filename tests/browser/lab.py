@@ -29,7 +29,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium; GRADLAB_CHROMIUM overrides the path (e.g. to check the missing-browser rule).
+CHROMIUM = Path(os.environ.get("GRADLAB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
