@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator
 
 FWD_COLOR, REV_COLOR, F_COLOR, FD_COLOR = "tab:blue", "tab:orange", "0.45", "tab:red"
 _PLAIN = FuncFormatter(lambda v, _pos: f"{v:g}")
 
 
-def _plain_ticks(ax):
-    """Tick labels as plain numbers (1, 2, 4, ...; 0.1, 1, 10): easier to read than 2^k, and
-    much faster to draw than mathtext. No minor ticks on log axes."""
+def _plain_ticks(ax, sizes, log_y):
+    """Few ticks, labelled as plain numbers (1, 2, 4, ...; 0.1, 1, 10): easier to read than
+    2^k, and far faster to draw (every tick is several artists; mathtext is slow to lay out)."""
     ax.minorticks_off()
+    ax.xaxis.set_major_locator(FixedLocator(sizes if len(sizes) <= 9 else sizes[::2]))
+    ax.yaxis.set_major_locator(LogLocator(numticks=5) if log_y else MaxNLocator(5))
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_major_formatter(_PLAIN)
 
@@ -46,7 +48,7 @@ def _draw_sweep(ax, sweep, show, log_x, log_y, crossover):
         ax.set_xscale("log", base=2)
     if log_y:
         ax.set_yscale("log")
-    _plain_ticks(ax)
+    _plain_ticks(ax, sizes, log_y)
     what = "inputs" if vary == "n" else "outputs"
     ax.set_xlabel(f"{vary} ({what})")
     ax.set_title(f"{vary} grows, {other} = {sweep['fixed']}", fontsize=10)
