@@ -1,0 +1,702 @@
+"""backward-sgd: the same SGD steps composed forwards or backwards (Dherin et al., TMLR 2025).
+
+Three experiments (background: ../shared/research/backward_sgd.md):
+- backward-sgd/ar1: θ ↦ (1−η)θ + ηξ. Forward iterates wander with stationary variance
+  ησ²/(2−η); the backward iterate freezes to a point; backward limits over many seeds have the
+  forward stationary law (two-sample Kolmogorov–Smirnov test).
+- backward-sgd/least-squares: noisy least squares, batch 1–4 (and 8), constant η: distance to
+  the optimum, the backward step ‖θ̃ₙ₊₁ − θ̃ₙ‖ decaying geometrically against the slope predicted
+  by the top Lyapunov exponent of products of (I − ηH_B), the worst-case bound where it applies
+  (every batch Hessian full rank), forward cloud vs backward limits, windowed costs.
+- backward-sgd/digits-mlp: a small MLP on the 8×8 digits (stand-in for the paper's
+  Fashion-MNIST MLP) at a large constant η: forward SGD vs windowed backward SGD (both of our
+  readings, several k) and a short full backward run, at equal steps and at equal gradient
+  evaluations.
+
+The paper's claims beside ours: only its abstract and introduction were readable, so the claims
+are qualitative ("converges to a point", "more stable, converges faster"); the windowed variant
+the paper uses is not known to us, so claims about it are marked unverified.
+
+The compute functions used by the notebook's widgets (`orders_2d`, `digits_orders`) live here
+too, so the command line, the notebook and the widgets compute the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import iteration_order as io
+from .registry import Headline, register
+
+TOPIC = "backward-sgd"
+PAPER = "Dherin et al. 2025 (arXiv:2502.01557), abstract"
+
+
+def _progress_slices(progress, weights):
+    """Split one progress(done, total) bar into consecutive parts with the given weights."""
+    total = float(sum(weights))
+    starts = np.concatenate([[0.0], np.cumsum(weights)])
+
+    def part(i):
+        def report(done, n):
+            if progress is not None:
+                frac = done / n if n else 1.0
+                progress(starts[i] + frac * weights[i], total)
+        return report
+
+    return [part(i) for i in range(len(weights))]
+
+
+def single_threaded_blas():
+    """A context in which BLAS uses one thread. Our matrices are small (at most 1347 × 64): a
+    multi-threaded BLAS only adds overhead, and on a busy machine it spins — we measured a
+    (1347×64)·(64×32) product at 12 ms with threads vs 0.7 ms without. Uses threadpoolctl
+    (installed with scikit-learn); a no-op without it."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        from contextlib import nullcontext
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _mean_sd(values):
+    values = np.asarray(values, dtype=float)
+    return float(np.mean(values)), float(np.std(values)) if values.size > 1 else None
+
+
+# =============================================================================================
+# 1. AR(1)
+# =============================================================================================
+
+def _ar1_settings(quick):
+    if quick:
+        return {"lrs": [0.1, 0.5, 1.0, 1.5], "sigma": 1.0, "runs_per_seed": 1000, "n_steps": 300,
+                "traj_lr": 0.1, "traj_steps": 150, "seeds": [0, 1, 2]}
+    return {"lrs": [0.05, 0.1, 0.2, 0.5, 1.0, 1.5], "sigma": 1.0, "runs_per_seed": 4000,
+            "n_steps": 600, "traj_lr": 0.1, "traj_steps": 300, "seeds": [0, 1, 2, 3, 4]}
+
+
+def ar1_compare(lr, sigma, n_runs, n_steps, rng):
+    """Forward iterates and backward limits of AR(1) for n_runs independent runs (vectorised).
+
+    Returns the forward stationary variance (across runs, averaged over the steps after the
+    burn-in), the variance of the backward limits (independent noise), both samples (forward at
+    the last step, backward limits) and the Kolmogorov–Smirnov two-sample statistic and p-value.
+    """
+    theta0 = np.zeros(n_runs)
+    fwd_noise = sigma * rng.normal(size=(n_steps, n_runs))
+    bwd_noise = sigma * rng.normal(size=(n_steps, n_runs))  # independent: a fair 2-sample test
+    fwd = io.forward_sgd(io.ar1_grad, theta0, fwd_noise, lr)
+    # steps until the start is forgotten: |1−η|^(2n) < 1e-8
+    rate = abs(1.0 - lr)
+    burn = n_steps // 2 if rate == 0 else min(n_steps // 2, int(np.ceil(np.log(1e-8) /
+                                                                      (2 * np.log(rate)))))
+    var_fwd = float(np.mean(np.var(fwd.thetas[burn:], axis=1)))
+    limits = io.compose_backward(io.ar1_grad, theta0, bwd_noise, lr)
+    ks_stat, ks_p = io.ks_two_sample(fwd.thetas[-1], limits)
+    return {"lr": lr, "var_forward": var_fwd, "var_backward": float(np.var(limits)),
+            "theory": io.ar1_stationary_variance(lr, sigma), "ks_stat": ks_stat, "ks_p": ks_p,
+            "forward_sample": fwd.thetas[-1], "backward_limits": limits,
+            "burn_in": burn}
+
+
+def _run_ar1(quick=False, progress=None):
+    """AR(1): forward stationary variance vs ησ²/(2−η); backward limits vs the forward law."""
+    s = _ar1_settings(quick)
+    parts = _progress_slices(progress, [len(s["lrs"]) * len(s["seeds"]), 1])
+    rows = []
+    done = 0
+    for lr in s["lrs"]:
+        per_seed = []
+        for seed in s["seeds"]:
+            rng = np.random.default_rng([seed, int(round(lr * 1000))])
+            per_seed.append(ar1_compare(lr, s["sigma"], s["runs_per_seed"], s["n_steps"], rng))
+            done += 1
+            parts[0](done, len(s["lrs"]) * len(s["seeds"]))
+        rows.append({
+            "lr": lr, "theory": per_seed[0]["theory"],
+            "var_forward": [r["var_forward"] for r in per_seed],
+            "var_backward": [r["var_backward"] for r in per_seed],
+            "ks_p": [r["ks_p"] for r in per_seed], "ks_stat": [r["ks_stat"] for r in per_seed],
+            "forward_sample": np.concatenate([r["forward_sample"] for r in per_seed]),
+            "backward_limits": np.concatenate([r["backward_limits"] for r in per_seed]),
+        })
+    # one run of each order, for the picture (the backward one recomputed from θ₀: O(N²))
+    lr, n = s["traj_lr"], s["traj_steps"]
+    noise = s["sigma"] * np.random.default_rng(s["seeds"][0]).normal(size=n)
+    fwd = io.forward_sgd(io.ar1_grad, 0.0, noise, lr)
+    bwd = io.backward_sgd(io.ar1_grad, 0.0, noise, lr,
+                          progress=lambda d, t: parts[1](d, t))
+    closed = np.array([io.ar1_backward_closed_form(0.0, noise[:k], lr) for k in range(n + 1)])
+    return {"config": {k: v for k, v in s.items() if k != "seeds"}, "seeds": s["seeds"],
+            "rows": rows,
+            "trajectory": {"lr": lr, "forward": fwd.thetas, "backward": bwd.thetas,
+                           "closed_form": closed, "backward_evals": bwd.total_grad_evals,
+                           "forward_evals": fwd.total_grad_evals,
+                           "theory": io.ar1_stationary_variance(lr, s["sigma"])}}
+
+
+def _plot_ar1(results):
+    from matplotlib.figure import Figure
+
+    from ..plots import iteration_order as plots
+
+    figs = {"trajectories": Figure(figsize=(10, 3.8), layout="constrained"),
+            "variance": Figure(figsize=(10, 3.8), layout="constrained")}
+    plots.draw_ar1_trajectories(figs["trajectories"], results["trajectory"])
+    plots.draw_ar1_laws(figs["variance"], results)
+    return figs
+
+
+def _headlines_ar1(results):
+    out = []
+    n = len(results["seeds"])
+    for row in results["rows"]:
+        ratio, ratio_sd = _mean_sd(np.array(row["var_forward"]) / row["theory"])
+        out.append(Headline(
+            f"η={row['lr']:g}: forward stationary variance / (ησ²/(2−η))", ratio, "×",
+            ratio_sd, n, note=f"theory ησ²/(2−η) = {row['theory']:.4g} (derived, not from the "
+            f"paper); measured {np.mean(row['var_forward']):.4g}"))
+        bratio, bratio_sd = _mean_sd(np.array(row["var_backward"]) / row["theory"])
+        out.append(Headline(
+            f"η={row['lr']:g}: variance of backward limits / (ησ²/(2−η))", bratio, "×",
+            bratio_sd, n, paper_value="backward limit has forward SGD's stationary law",
+            paper_verified=True, note=PAPER + "; same law per Diaconis & Freedman"))
+        p, p_sd = _mean_sd(row["ks_p"])
+        out.append(Headline(
+            f"η={row['lr']:g}: KS two-sample p-value, backward limits vs forward iterates", p,
+            "", p_sd, n, note="large p: no evidence the two laws differ "
+            f"({len(row['backward_limits']) // n} runs per seed)"))
+    tr = results["trajectory"]
+    n = len(tr["backward"]) - 1
+    last_step = float(abs(tr["backward"][-1] - tr["backward"][-2]))
+    scale = (1 - tr["lr"]) ** (n - 1)
+    out.append(Headline(
+        f"η={tr['lr']:g}: last backward step |θ̃_N − θ̃_(N−1)|, N={n}", last_step, "", None, 1,
+        paper_value="backward SGD converges to a point", paper_verified=True,
+        note=f"{PAPER}; it shrinks like (1−η)^n: (1−η)^(N−1) = {scale:.1e}"))
+    return out
+
+
+register(f"{TOPIC}/ar1", plot=_plot_ar1, headlines=_headlines_ar1,
+         description="AR(1) θ ↦ (1−η)θ + ηξ: forward stationary variance ησ²/(2−η), backward "
+                     "iterate freezes, backward limits have the forward law.")(_run_ar1)
+
+
+# =============================================================================================
+# 2. Noisy least squares
+# =============================================================================================
+
+def _ls_settings(quick):
+    if quick:
+        return {"dim": 4, "n_rows": 48, "noise": 0.5, "lr": 0.2, "batch_sizes": [1, 2, 3, 4, 8],
+                "n_steps": 200, "cloud_runs": 300, "windows": [4, 16], "lyap_steps": 1500,
+                "lyap_runs": 4, "problem_seed": 0, "seeds": list(range(8))}
+    return {"dim": 4, "n_rows": 48, "noise": 0.5, "lr": 0.2, "batch_sizes": [1, 2, 3, 4, 8],
+            "n_steps": 300, "cloud_runs": 1000, "windows": [2, 4, 8, 16], "lyap_steps": 5000,
+            "lyap_runs": 8, "problem_seed": 0, "seeds": list(range(16))}
+
+
+def worst_case_bound_ratio(problem, batches, lr, backward_thetas, theta0):
+    """max over n of ‖θ̃ₙ₊₁ − θ̃ₙ‖ / (cⁿ ‖Tₙ₊₁(θ₀) − θ₀‖) for one run, with c the largest
+    ‖I − ηH_B‖₂ over the run's batches. The contraction bound says this is ≤ 1 (when c < 1 it is
+    a geometric bound; with a singular batch Hessian c ≥ 1 and it says nothing)."""
+    eye = np.eye(problem.dim)
+    norms = np.linalg.norm(eye - lr * problem.batch_hessian(batches), ord=2, axis=(-2, -1))
+    c = float(np.max(norms))
+    steps = io.step_sizes(backward_thetas)
+    first = np.array([np.linalg.norm(io.sgd_step(problem.grad, theta0, b, lr) - theta0)
+                      for b in batches])
+    n = np.arange(len(steps))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = steps / (c ** n * first)
+    # n = 0 is an equality (ratio 1); beyond ~1e-13 both sides are rounding noise
+    ok = (first > 0) & (steps > 1e-13) & (n >= 1)
+    return float(np.max(ratio[ok])) if ok.any() else float("nan"), c
+
+
+def _ls_batch(problem, s, b, progress):
+    """Every measurement for one batch size (runs vectorised along axis 1)."""
+    lr, n, d = s["lr"], s["n_steps"], problem.dim
+    runs = len(s["seeds"])
+    batches = np.stack([problem.sample_batches(np.random.default_rng([seed, b]), n, b)
+                        for seed in s["seeds"]], axis=1)               # (N, R, b)
+    theta0 = np.zeros((runs, d))
+    fwd = io.forward_sgd(problem.grad, theta0, batches, lr)
+    bwd = io.backward_sgd(problem.grad, theta0, batches, lr, progress=progress)
+    opt = problem.optimum
+    steps = io.step_sizes(bwd.thetas, run_axis=True)                     # (N, R)
+    slopes = [io.fit_log_slope(steps[:, r], start=5) for r in range(runs)]
+    pred = io.contraction_predictions(problem, lr, b, np.random.default_rng([99, b]),
+                                      n_steps=s["lyap_steps"], n_runs=s["lyap_runs"])
+    row = {"batch_size": b, "full_rank": pred["full_rank"], "slopes": slopes,
+           "lyapunov": pred["lyapunov"], "lyapunov_sd": pred["lyapunov_sd"],
+           "small_lr": pred["small_lr"], "worst_case_c": pred["worst_case_c"],
+           "dist_forward": np.linalg.norm(fwd.thetas - opt, axis=-1),     # (N+1, R)
+           "dist_backward": np.linalg.norm(bwd.thetas - opt, axis=-1),
+           "steps_backward": steps, "steps_forward": io.step_sizes(fwd.thetas, run_axis=True),
+           "evals_forward": fwd.total_grad_evals, "evals_backward": bwd.total_grad_evals}
+    if pred["full_rank"]:
+        ratios, cs = zip(*[worst_case_bound_ratio(problem, batches[:, r], lr, bwd.thetas[:, r],
+                                                  theta0[r]) for r in range(runs)])
+        row["bound_ratio_max"] = float(np.nanmax(ratios))
+        row["bound_c"] = list(cs)
+    return row, batches
+
+
+def _ls_cloud(problem, s, b, rng):
+    """Forward iterates at step N for many runs, and backward limits for as many other runs."""
+    lr, n, d, runs = s["lr"], s["n_steps"], problem.dim, s["cloud_runs"]
+    theta0 = np.zeros((runs, d))
+    fwd_last = io.compose_forward(problem.grad, theta0, problem.sample_batches(rng, n, b, runs),
+                                  lr)
+    bwd_lim = io.compose_backward(problem.grad, theta0, problem.sample_batches(rng, n, b, runs),
+                                  lr)
+    # compare the laws along the principal axes of the Hessian (per-axis KS tests)
+    _, vecs = np.linalg.eigh(problem.hessian)
+    pvals = [io.ks_two_sample(fwd_last @ v, bwd_lim @ v)[1] for v in vecs.T]
+    return {"forward": fwd_last, "backward": bwd_lim, "ks_p": pvals,
+            "cov_forward": np.cov(fwd_last.T), "cov_backward": np.cov(bwd_lim.T),
+            "optimum": problem.optimum, "axes": vecs}
+
+
+def _ls_windowed(problem, s, batches, b):
+    """Windowed variants on the first run: their cost and the jitter of their iterates."""
+    lr = s["lr"]
+    theta0 = np.zeros(problem.dim)
+    out = []
+    for mode in io.WINDOW_MODES:
+        for k in s["windows"]:
+            tr = io.windowed_backward_sgd(problem.grad, theta0, batches[:, 0], lr, k, mode)
+            tail = io.step_sizes(tr.thetas)[len(tr.thetas) // 2:]
+            out.append({"mode": mode, "window": k, "evals": tr.total_grad_evals,
+                        "median_step_tail": float(np.median(tail)),
+                        "dist": np.linalg.norm(tr.thetas - problem.optimum, axis=-1)})
+    return out
+
+
+def _run_least_squares(quick=False, progress=None):
+    """Noisy least squares: distance to optimum, backward step decay vs the predicted slope."""
+    s = _ls_settings(quick)
+    problem = io.make_least_squares(np.random.default_rng(s["problem_seed"]), s["n_rows"],
+                                    s["dim"], noise=s["noise"])
+    parts = _progress_slices(progress, [1] * len(s["batch_sizes"]) + [1])
+    rows, main_batches = [], None
+    for i, b in enumerate(s["batch_sizes"]):
+        row, batches = _ls_batch(problem, s, b, parts[i])
+        rows.append(row)
+        if b == 1:
+            main_batches = batches
+    cloud = _ls_cloud(problem, s, 1, np.random.default_rng(12345))
+    windowed = _ls_windowed(problem, s, main_batches, 1)
+    parts[-1](1, 1)
+    return {"config": {k: v for k, v in s.items() if k != "seeds"}, "seeds": s["seeds"],
+            "rows": rows, "cloud": cloud, "windowed": windowed,
+            "problem": {"A": problem.A, "y": problem.y, "optimum": problem.optimum,
+                        "hessian_eigs": np.linalg.eigvalsh(problem.hessian)}}
+
+
+def _plot_least_squares(results):
+    from matplotlib.figure import Figure
+
+    from ..plots import iteration_order as plots
+
+    figs = {"distance": Figure(figsize=(10, 3.8), layout="constrained"),
+            "step_decay": Figure(figsize=(10, 3.8), layout="constrained"),
+            "cloud": Figure(figsize=(6, 5), layout="constrained")}
+    plots.draw_ls_distance(figs["distance"], results)
+    plots.draw_ls_step_decay(figs["step_decay"], results)
+    plots.draw_ls_cloud(figs["cloud"], results["cloud"])
+    return figs
+
+
+def _headlines_least_squares(results):
+    s = results["config"]
+    n = len(results["seeds"])
+    out = []
+    for row in results["rows"]:
+        b = row["batch_size"]
+        m, sd = _mean_sd(row["slopes"])
+        out.append(Headline(
+            f"batch {b}: measured slope of log‖θ̃ₙ₊₁ − θ̃ₙ‖ per step", m, "per step", sd, n,
+            note=(f"predicted: top Lyapunov exponent {row['lyapunov']:.4f} ± "
+                  f"{row['lyapunov_sd']:.4f}, small-η log(1−ηλ_min) {row['small_lr']:.4f}, "
+                  f"worst case log c = {np.log(row['worst_case_c']):.4f}"
+                  + ("" if row["full_rank"] else " (c ≥ 1: singular batch Hessians, says "
+                                                   "nothing)"))))
+        out.append(Headline(f"batch {b}: measured / predicted (Lyapunov) slope",
+                            m / row["lyapunov"], "×", None if sd is None else
+                            sd / abs(row["lyapunov"]), n,
+                            paper_value="backward SGD converges geometrically (contractive "
+                                        "region)", paper_verified=True, note=PAPER))
+        if row["full_rank"]:
+            out.append(Headline(
+                f"batch {b} (full-rank batch Hessians): max step / worst-case bound cⁿ·‖T(θ₀)−θ₀‖",
+                row["bound_ratio_max"], "≤ 1 holds", None, n,
+                note=f"c over each run's batches: {min(row['bound_c']):.4f}–"
+                     f"{max(row['bound_c']):.4f}"))
+    first = results["rows"][0]
+    dist_f = first["dist_forward"][len(first["dist_forward"]) // 2:]
+    dist_b = first["dist_backward"][-1]
+    out.append(Headline(f"batch {first['batch_size']}: forward distance to optimum, 2nd half "
+                        "(mean over steps, runs)", float(np.mean(dist_f)), "", None, n,
+                        note="forward jitters on a plateau"))
+    out.append(Headline(f"batch {first['batch_size']}: backward distance to optimum at N",
+                        float(np.mean(dist_b)), "", float(np.std(dist_b)), n,
+                        note="a random point: the limit is a sample, not the minimiser"))
+    cloud = results["cloud"]
+    out.append(Headline("smallest KS p-value, forward iterates vs backward limits "
+                        "(per Hessian axis)", float(min(cloud["ks_p"])), "", None,
+                        len(cloud["forward"]), paper_value="same law", paper_verified=True,
+                        note=PAPER + f"; {len(cloud['ks_p'])} axes, Bonferroni threshold "
+                                     f"{0.01 / len(cloud['ks_p']):.3g}"))
+    N = s["n_steps"]
+    full = N * (N + 1) // 2
+    for w in results["windowed"]:
+        out.append(Headline(f"{w['mode']} k={w['window']}: gradient evaluations / full "
+                            f"backward's (N={N})", w["evals"] / full, "×", None, 1,
+                            note=f"{w['evals']} vs {full}; median step over the 2nd half "
+                                 f"{w['median_step_tail']:.2e}"))
+    return out
+
+
+register(f"{TOPIC}/least-squares", plot=_plot_least_squares, headlines=_headlines_least_squares,
+         description="Noisy least squares, batch 1–8: distance to the optimum for both orders, "
+                     "backward step decay against the Lyapunov-exponent slope, forward cloud vs "
+                     "backward limits, cost of windowed variants.")(_run_least_squares)
+
+
+# =============================================================================================
+# 3. Small MLP on digits
+# =============================================================================================
+
+class DigitsMLP:
+    """An MLP on the digits as a function of one flat parameter vector, for the SGD loops.
+
+    grad(θ, batch) is the gradient of the mean cross-entropy on the training rows `batch`,
+    computed by gradlab's reverse mode (`gradlab.grad(mlp.loss)`); observe(θ) returns
+    (training loss on the whole training set, test accuracy), by a plain numpy forward pass.
+    """
+
+    def __init__(self, sizes=(64, 32, 10), activation="relu", data_seed=0, backend="gradlab"):
+        import gradlab
+
+        from .. import datasets, mlp
+
+        self.mlp = mlp
+        self.data = datasets.load_digits_split(seed=data_seed)
+        self.Y_train = self.data.Y_train
+        self.sizes = list(sizes)
+        self.activation = activation
+        self._shapes = [p.shape for p in mlp.init_params(self.sizes, np.random.default_rng(0))]
+        self._grad = gradlab.grad(mlp.loss)
+        self.backend = backend
+
+    def init(self, rng):
+        return self.flatten(self.mlp.init_params(self.sizes, rng))
+
+    @staticmethod
+    def flatten(params):
+        return np.concatenate([np.ravel(p) for p in params])
+
+    def unflatten(self, theta):
+        out, i = [], 0
+        for shape in self._shapes:
+            k = int(np.prod(shape))
+            out.append(theta[i:i + k].reshape(shape))
+            i += k
+        return out
+
+    def grad(self, theta, batch):
+        X, Y = self.data.X_train[batch], self.Y_train[batch]
+        params = self.unflatten(theta)
+        if self.backend == "numpy":  # hand-written backprop (mlp.np_value_and_grad)
+            g = self.mlp.np_value_and_grad(params, X, Y, self.activation)[1]
+        else:
+            g = self._grad(params, X, Y, self.activation)
+        return self.flatten(g)
+
+    def observe(self, theta):
+        params = self.unflatten(theta)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss = self.mlp.np_loss(params, self.data.X_train, self.Y_train, self.activation)
+            acc = self.mlp.accuracy(params, self.data.X_test, self.data.y_test, self.activation)
+        return (loss if np.isfinite(loss) else np.inf), acc
+
+    def sample_batches(self, rng, n_steps, batch_size):
+        """i.i.d. batches of distinct training rows: (n_steps, batch_size) indices."""
+        keys = rng.random((n_steps, self.data.n_train))
+        return np.argpartition(keys, batch_size, axis=-1)[:, :batch_size]
+
+
+def _curves(traj):
+    """(loss, accuracy, evals) arrays of a trajectory recorded with DigitsMLP.observe; steps
+    after a divergence are inf loss / NaN accuracy."""
+    n = traj.n_steps + 1
+    loss = np.full(n, np.inf)
+    acc = np.full(n, np.nan)
+    if traj.records:
+        rec = np.array(traj.records, dtype=float)
+        loss[:len(rec)] = rec[:, 0]
+        acc[:len(rec)] = rec[:, 1]
+    return {"method": traj.method, "loss": loss, "acc": acc, "evals": traj.grad_evals.copy(),
+            "steps": traj.step_norms, "diverged_at": traj.diverged_at}
+
+
+def tail_stats(curve, frac=0.25, upto=None):
+    """Mean and std (oscillation) of loss and accuracy over the last `frac` of the steps
+    (of the first `upto` steps if given); mean |Δloss| between consecutive steps."""
+    loss, acc = curve["loss"], curve["acc"]
+    if upto is not None:
+        loss, acc = loss[:upto + 1], acc[:upto + 1]
+    start = int(len(loss) * (1 - frac))
+    tl, ta = loss[start:], acc[start:]
+    with np.errstate(invalid="ignore"):
+        return {"loss_mean": float(np.mean(tl)), "loss_std": float(np.std(tl)),
+                "loss_jump": float(np.mean(np.abs(np.diff(tl)))),
+                "acc_mean": float(np.mean(ta)), "acc_std": float(np.std(ta)),
+                "loss_final": float(loss[-1]), "acc_final": float(acc[-1])}
+
+
+def digits_orders(lr=0.6, n_steps=150, batch_size=16, windows=(4,), modes=("sliding",),
+                  backward_steps=0, seed=0, equal_compute=True, hidden=32, backend="gradlab",
+                  warm_start=0, warm_steps=0, progress=None):
+    """Forward SGD vs windowed (and optionally full) backward SGD on the digits MLP, one seed.
+
+    All methods see the same batch sequence from the same initial parameters. Forward SGD is
+    also run long enough to match the largest budget of gradient evaluations (equal compute).
+    Returns a dict of curves (loss on the training set, test accuracy, gradient evaluations per
+    step, parameter step sizes) keyed by method name, plus the settings.
+
+    warm_start > 0 adds the contraction test near a minimum: forward SGD runs `warm_start` steps
+    (on its own batches) to θ_W; from θ_W, full backward SGD and forward SGD each run
+    `warm_steps` steps on the same batches ("warm" curves, whose evaluations do not include the
+    warm-up).
+    """
+    with single_threaded_blas():
+        return _digits_orders(lr, n_steps, batch_size, windows, modes, backward_steps, seed,
+                              equal_compute, hidden, backend, warm_start, warm_steps, progress)
+
+
+def _digits_orders(lr, n_steps, batch_size, windows, modes, backward_steps, seed, equal_compute,
+                   hidden, backend, warm_start, warm_steps, progress):
+    model = DigitsMLP(sizes=(64, hidden, 10), backend=backend)
+    rng = np.random.default_rng(seed)
+    theta0 = model.init(rng)
+    methods = [(m, k) for m in modes for k in windows]
+    longest = n_steps
+    if equal_compute:
+        for m, k in methods:
+            if m == "sliding":
+                longest = max(longest, k * n_steps - k * (k - 1) // 2)
+            else:
+                full, rest = divmod(n_steps, k)
+                longest = max(longest, full * k * (k + 1) // 2 + rest * (rest + 1) // 2)
+    batches = model.sample_batches(rng, longest, batch_size)
+    work = ([longest] + [k * n_steps for _, k in methods] + [backward_steps ** 2 // 2]
+            + [warm_start + warm_steps ** 2 // 2])
+    parts = _progress_slices(progress, work)
+    curves = {}
+    curves["forward"] = _curves(io.forward_sgd(model.grad, theta0, batches, lr,
+                                               keep_thetas=False, observe=model.observe,
+                                               progress=parts[0]))
+    for i, (mode, k) in enumerate(methods, start=1):
+        tr = io.windowed_backward_sgd(model.grad, theta0, batches[:n_steps], lr, k, mode,
+                                      keep_thetas=False, observe=model.observe,
+                                      progress=parts[i])
+        curves[f"{mode} k={k}"] = _curves(tr)
+    if backward_steps:
+        tr = io.backward_sgd(model.grad, theta0, batches[:backward_steps], lr,
+                             keep_thetas=False, observe=model.observe, progress=parts[-1])
+        curves["backward (full)"] = _curves(tr)
+    warm = {}
+    if warm_start and warm_steps:
+        warm_rng = np.random.default_rng([seed, 1])
+        theta_w = io.compose_forward(model.grad, theta0,
+                                     model.sample_batches(warm_rng, warm_start, batch_size), lr)
+        more = model.sample_batches(warm_rng, warm_steps, batch_size)
+        warm["forward (warm)"] = _curves(io.forward_sgd(model.grad, theta_w, more, lr,
+                                                        keep_thetas=False,
+                                                        observe=model.observe))
+        warm["backward (full, warm)"] = _curves(io.backward_sgd(
+            model.grad, theta_w, more, lr, keep_thetas=False, observe=model.observe,
+            progress=parts[-1]))
+    parts[-1](1, 1)
+    return {"curves": curves, "warm": warm, "lr": lr, "n_steps": n_steps,
+            "batch_size": batch_size, "seed": seed, "backward_steps": backward_steps,
+            "warm_start": warm_start, "warm_steps": warm_steps}
+
+
+def _digits_settings(quick):
+    if quick:
+        return {"lr": 0.6, "n_steps": 150, "batch_size": 16, "hidden": 32, "windows": [2, 8],
+                "modes": ["sliding", "blocked"], "backward_steps": 40, "warm_start": 150,
+                "warm_steps": 40, "seeds": [0]}
+    return {"lr": 0.6, "n_steps": 300, "batch_size": 16, "hidden": 32, "windows": [2, 4, 8],
+            "modes": ["sliding", "blocked"], "backward_steps": 120, "warm_start": 400,
+            "warm_steps": 100, "seeds": [0, 1, 2, 3, 4]}
+
+
+def _run_digits(quick=False, progress=None):
+    """Digits MLP at a large η: forward vs windowed backward SGD at equal steps and compute."""
+    s = _digits_settings(quick)
+    parts = _progress_slices(progress, [1] * len(s["seeds"]))
+    runs = []
+    for i, seed in enumerate(s["seeds"]):
+        runs.append(digits_orders(lr=s["lr"], n_steps=s["n_steps"], batch_size=s["batch_size"],
+                                  windows=tuple(s["windows"]), modes=tuple(s["modes"]),
+                                  backward_steps=s["backward_steps"], seed=seed,
+                                  warm_start=s["warm_start"], warm_steps=s["warm_steps"],
+                                  hidden=s["hidden"], progress=parts[i]))
+    summary = summarise_digits(runs)
+    return {"config": {k: v for k, v in s.items() if k != "seeds"}, "seeds": s["seeds"],
+            "runs": runs, "summary": summary, "warm": summarise_warm(runs)}
+
+
+def summarise_warm(runs):
+    """Near a minimum (after the warm-up): slope of log‖θₙ₊₁ − θₙ‖ and the last/first step ratio
+    for backward and forward SGD, per run."""
+    out = {}
+    for name in runs[0].get("warm", {}):
+        rows = []
+        for run in runs:
+            st = run["warm"][name]["steps"]
+            rows.append({"slope": io.fit_log_slope(st), "ratio": float(st[-1] / st[0]),
+                         "median_step_last_quarter": float(np.median(st[-len(st) // 4:])),
+                         "loss_tail": tail_stats(run["warm"][name])["loss_mean"]})
+        out[name] = rows
+    return out
+
+
+def summarise_digits(runs):
+    """Per method: tail statistics at equal steps, and forward SGD's at the same compute."""
+    summary = {}
+    for name in runs[0]["curves"]:
+        rows = []
+        for run in runs:
+            c = run["curves"][name]
+            fwd = run["curves"]["forward"]
+            n = run["backward_steps"] if name == "backward (full)" else run["n_steps"]
+            steps = tail_stats(c, upto=n)
+            fwd_steps = tail_stats(fwd, upto=n)
+            evals = int(c["evals"][n])
+            fwd_compute = tail_stats(fwd, upto=min(evals, len(fwd["loss"]) - 1))
+            rows.append({"steps": steps, "forward_equal_steps": fwd_steps,
+                         "forward_equal_compute": fwd_compute, "evals": evals,
+                         "diverged_at": c["diverged_at"], "n": n})
+        summary[name] = rows
+    return summary
+
+
+def _plot_digits(results):
+    from matplotlib.figure import Figure
+
+    from ..plots import iteration_order as plots
+
+    figs = {"equal_steps": Figure(figsize=(13, 4), layout="constrained"),
+            "equal_compute": Figure(figsize=(13, 4), layout="constrained")}
+    plots.draw_digits(figs["equal_steps"], results["runs"][0], x_axis="steps")
+    plots.draw_digits(figs["equal_compute"], results["runs"][0], x_axis="gradient evaluations")
+    if results["runs"][0].get("warm"):
+        figs["warm_start"] = Figure(figsize=(10, 4), layout="constrained")
+        plots.draw_digits_warm(figs["warm_start"], results["runs"])
+    return figs
+
+
+def _headlines_digits(results):
+    out = []
+    summary = results["summary"]
+    n_seeds = len(results["seeds"])
+    lr = results["config"]["lr"]
+    claim = "more stable, converges faster than forward SGD (Fashion-MNIST MLP; no numbers read)"
+    for name, rows in summary.items():
+        def get(key, field, rows=rows):
+            return _mean_sd([r[key][field] for r in rows])
+
+        n = rows[0]["n"]
+        evals = rows[0]["evals"]
+        windowed = name not in ("forward", "backward (full)")
+        lm, ls = get("steps", "loss_mean")
+        out.append(Headline(f"{name}: train loss, mean over last quarter of {n} steps (η={lr})",
+                            lm, "nats", ls, n_seeds, note=f"{evals} gradient evaluations"))
+        om, osd = get("steps", "loss_std")
+        out.append(Headline(f"{name}: train-loss oscillation (std, last quarter of {n} steps)",
+                            om, "nats", osd, n_seeds,
+                            paper_value=None if name == "forward" else claim,
+                            paper_verified=None if name == "forward" else not windowed,
+                            note="" if not windowed else "the paper's windowed variant is not "
+                                                         "known to us: our reading"))
+        am, asd = get("steps", "acc_mean")
+        out.append(Headline(f"{name}: test accuracy, mean over last quarter of {n} steps", am,
+                            "", asd, n_seeds))
+        sam, sas = get("steps", "acc_std")
+        out.append(Headline(f"{name}: test-accuracy oscillation (std, last quarter)", sam, "",
+                            sas, n_seeds))
+        if name != "forward":
+            fm, fs = get("forward_equal_compute", "loss_mean")
+            fo, fos = get("forward_equal_compute", "loss_std")
+            fa, fas = get("forward_equal_compute", "acc_mean")
+            out.append(Headline(
+                f"forward SGD at {name}'s compute ({evals} evaluations): train loss, "
+                "mean last quarter", fm, "nats", fs, n_seeds,
+                note=f"oscillation std {fo:.4g}; test accuracy {fa:.4f}"))
+    for name, rows in results.get("warm", {}).items():
+        m, sd = _mean_sd([r["slope"] for r in rows])
+        backward = name.startswith("backward")
+        out.append(Headline(
+            f"{name}: slope of log‖θₙ₊₁ − θₙ‖ over {results['config']['warm_steps']} steps "
+            f"after {results['config']['warm_start']} warm-up steps", m, "per step", sd,
+            n_seeds, paper_value="backward SGD converges to a point near minima"
+            if backward else None, paper_verified=True if backward else None,
+            note=(PAPER + "; a negative slope means the backward iterate freezes; "
+                  "0 means it does not") if backward else "forward SGD: expected ≈ 0"))
+    return out
+
+
+register(f"{TOPIC}/digits-mlp", plot=_plot_digits, headlines=_headlines_digits,
+         description="MLP on the 8×8 digits at a large constant η: forward vs windowed backward "
+                     "SGD (sliding and blocked, several k) and a short full backward run, at "
+                     "equal steps and equal gradient evaluations.")(_run_digits)
+
+
+# =============================================================================================
+# The notebook's 2-D explorer
+# =============================================================================================
+
+def orders_2d(lr=0.2, batch_size=1, window=4, mode="sliding", seed=0, n_steps=150,
+              n_cloud=200, problem_seed=0, progress=None):
+    """Both orders (and a windowed variant) on a 2-D noisy least-squares problem, one seed.
+
+    Returns the problem (for the contours), the three trajectories, their step sizes and
+    gradient evaluations, the predicted backward slope, and a cloud of backward limits over
+    `n_cloud` other seeds (the forward iterates' stationary law, sampled one point per seed).
+    A too-large η does not raise: the trajectories stop and `diverged_at` says where.
+    """
+    problem = io.make_least_squares(np.random.default_rng(problem_seed), dim=2)
+    batch_size = int(min(max(1, batch_size), problem.n_rows))
+    rng = np.random.default_rng(seed)
+    batches = problem.sample_batches(rng, n_steps, batch_size)
+    theta0 = np.array([-1.5, 3.0])
+    parts = _progress_slices(progress, [1, 5, 1, 1])
+    fwd = io.forward_sgd(problem.grad, theta0, batches, lr, progress=parts[0])
+    bwd = io.backward_sgd(problem.grad, theta0, batches, lr, progress=parts[1])
+    win = io.windowed_backward_sgd(problem.grad, theta0, batches, lr, window, mode,
+                                   progress=parts[2])
+    with np.errstate(all="ignore"):
+        limits = io.compose_backward(problem.grad, np.tile(theta0, (n_cloud, 1)),
+                                     problem.sample_batches(rng, n_steps, batch_size, n_cloud),
+                                     lr)
+    limits = limits[np.all(np.isfinite(limits), axis=1) & (np.abs(limits).max(axis=1) < 1e6)]
+    pred = io.contraction_predictions(problem, lr, batch_size, np.random.default_rng(7),
+                                      n_steps=400, n_runs=2)
+    parts[3](1, 1)
+    trajs = {"forward": fwd, "backward": bwd, "windowed": win}
+    return {"A": problem.A, "y": problem.y, "optimum": problem.optimum, "lr": lr,
+            "batch_size": batch_size, "window": window, "mode": mode, "seed": seed,
+            "theta0": theta0,
+            "thetas": {k: t.thetas for k, t in trajs.items()},
+            "steps": {k: io.step_sizes(t.thetas) for k, t in trajs.items()},
+            "evals": {k: t.total_grad_evals for k, t in trajs.items()},
+            "diverged_at": {k: t.diverged_at for k, t in trajs.items()},
+            "windowed_name": win.method, "limits": limits, "prediction": pred}
