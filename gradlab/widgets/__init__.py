@@ -8,5 +8,10 @@ Each topic has its own module; the builders are collected here.
 
 from .base import Explorer, render_png  # noqa: F401
 from .cost import jacobian_cost_explorer  # noqa: F401
+from .forward_gradient import (  # noqa: F401
+    digits_training_explorer,
+    forward_gradient_cosine_explorer,
+    test_function_explorer,
+)
 from .forward_mode import forward_mode_explorer  # noqa: F401
 from .reverse_mode import reverse_sweep_stepper  # noqa: F401
