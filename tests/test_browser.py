@@ -100,12 +100,7 @@ def times():
     if record:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / "browser_times.json"
-        try:
-            old = json.loads(path.read_text())
-        except (OSError, ValueError):
-            old = {}
-        old.update(record)
-        path.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n")
+        path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def _problems_in_outputs(cells) -> list[str]:

@@ -81,12 +81,7 @@ def times():
     if record:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / "notebook_times.json"
-        try:
-            old = json.loads(path.read_text())
-        except (OSError, ValueError):
-            old = {}
-        old.update(record)
-        path.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n")
+        path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def execute(nb, kernel_name: str, cwd: Path, timeout_s: float = NOTEBOOK_TIMEOUT_S):
