@@ -128,7 +128,8 @@ def topological_order(root):
         elif v not in visited:
             visited.add(v)
             stack.append((v, True))  # come back to v after its parents
-            stack.extend((p, False) for p in v.parents if p not in visited)
+            # pushed in reverse, so the first parent is visited first
+            stack.extend((p, False) for p in reversed(v.parents) if p not in visited)
     return order
 
 

@@ -36,11 +36,16 @@ def _box_size(graph):
     return 0.36, min(0.3, 0.4 * spacing)
 
 
-def _limits(graph):
+def _limits(graph, min_width=4.0, min_height=1.4):
+    """Data limits around the graph; a small graph is centred rather than blown up."""
     half_w, half_h = _box_size(graph)
     xs = [p[0] for p in graph.positions.values()]
-    return ((min(xs) - half_w - 0.1, max(xs) + half_w + 0.1),
-            (-1.0 - half_h - 0.08, 1.0 + half_h + 0.08))
+    ys = [p[1] for p in graph.positions.values()]
+    x0, x1 = min(xs) - half_w - 0.1, max(xs) + half_w + 0.1
+    y0, y1 = min(ys) - half_h - 0.08, max(ys) + half_h + 0.08
+    grow_x = max(0.0, min_width - (x1 - x0)) / 2
+    grow_y = max(0.0, min_height - (y1 - y0)) / 2
+    return (x0 - grow_x, x1 + grow_x), (y0 - grow_y, y1 + grow_y)
 
 
 def _exit_point(center, toward, half_w, half_h):
