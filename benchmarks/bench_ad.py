@@ -51,6 +51,14 @@ BATCH = 256
 # Timing: medians of interleaved repeats.
 # ----------------------------------------------------------------------------------------
 
+# With one BLAS thread every computation runs on this thread, so its CPU time (user + system,
+# page faults included) is the cost we want, and it does not count the time other processes
+# on a busy machine hold the CPU. With several BLAS threads, only wall-clock time is honest.
+SINGLE_THREAD = os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["OMP_NUM_THREADS"] == "1"
+clock = time.thread_time if SINGLE_THREAD else time.perf_counter
+CLOCK_NAME = "thread CPU time" if SINGLE_THREAD else "wall-clock time"
+
+
 def median_times(fns, number, repeat):
     """Seconds per call of each fn: the median over `repeat` rounds of `number` calls each,
     taking the functions in turn within every round."""
@@ -59,10 +67,10 @@ def median_times(fns, number, repeat):
         fn()
     for _ in range(repeat):
         for k, fn in enumerate(fns):
-            start = time.perf_counter()
+            start = clock()
             for _ in range(number):
                 fn()
-            samples[k].append((time.perf_counter() - start) / number)
+            samples[k].append((clock() - start) / number)
     return [statistics.median(s) for s in samples]
 
 
@@ -221,33 +229,28 @@ def bench_rosenbrock(evals, repeat):
 
 
 IMPORT_SNIPPET = """\
-import time
+import sys, time
 import numpy
-t = time.perf_counter()
+w, c = time.perf_counter(), time.process_time()
 import gradlab
 import gradlab.numpy
-dt = time.perf_counter() - t
-import sys
+w, c = time.perf_counter() - w, time.process_time() - c
 heavy = [m for m in ("matplotlib", "ipywidgets", "autograd", "scipy") if m in sys.modules]
-print(dt, ",".join(heavy))
+print(w, c, ",".join(heavy) or "none")
 """
 
 
 def bench_import(repeat):
-    """Seconds `import gradlab` adds once numpy is imported, in fresh interpreters (median)."""
-    times, heavy = [], ""
+    """Seconds `import gradlab` adds once numpy is imported, in fresh interpreters (medians of
+    wall-clock and of CPU time; the CPU time ignores other processes on a busy machine)."""
+    wall, cpu, heavy = [], [], ""
     for _ in range(repeat):
         done = subprocess.run([sys.executable, "-c", IMPORT_SNIPPET], capture_output=True,
                               text=True, check=True)
-        value, heavy = (done.stdout.strip().split(" ") + [""])[:2]
-        times.append(float(value))
-    numpy_alone = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import numpy"], check=True)
-        numpy_alone.append(time.perf_counter() - start)
-    return {"added": statistics.median(times), "heavy": heavy,
-            "numpy_process": statistics.median(numpy_alone)}
+        w, c, heavy = done.stdout.split()
+        wall.append(float(w))
+        cpu.append(float(c))
+    return {"wall": statistics.median(wall), "cpu": statistics.median(cpu), "heavy": heavy}
 
 
 # ----------------------------------------------------------------------------------------
@@ -282,7 +285,7 @@ def measure(quick):
     ]
 
 
-HEADER = f"{'measurement':<52} {'ratio':>7}  {'target':>6}  {'':<4}  median times"
+HEADER = f"{'measurement':<52} {'ratio':>7}  {'target':>6}  {'':<4}  medians"
 
 
 def main(argv=None):
@@ -300,14 +303,16 @@ def main(argv=None):
     env = os.environ
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, cpus {os.cpu_count()}, "
           f"load average {os.getloadavg()[0]:.2f}")
+    print(f"timings: medians of {CLOCK_NAME}")
     print(f"OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(unset)')}  "
           f"OPENBLAS_NUM_THREADS={env.get('OPENBLAS_NUM_THREADS')}  "
           f"GLIBC_TUNABLES={env.get('GLIBC_TUNABLES', '(unset)')}")
     rows = measure(args.quick)
     imp = bench_import(3 if args.quick else 9)
-    rows.append(_row("(d) import gradlab after numpy (seconds)", imp["added"], 0.1,
-                     f"a fresh `python -c 'import numpy'` takes {imp['numpy_process']:.3f} s; "
-                     f"heavy modules loaded: {imp['heavy'] or 'none'}"))
+    rows.append(_row(f"(d) import gradlab after numpy (s, {'CPU' if SINGLE_THREAD else 'wall'})",
+                     imp["cpu"] if SINGLE_THREAD else imp["wall"], 0.1,
+                     f"wall {imp['wall']:.3f} s, CPU {imp['cpu']:.3f} s; "
+                     f"heavy modules loaded: {imp['heavy']}"))
     print()
     print(HEADER)
     print("-" * 118)
