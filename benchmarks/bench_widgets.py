@@ -1,6 +1,6 @@
 """How fast every widget answers: build time, and redraw time of each view-only control.
 
-    python benchmarks/bench_widgets.py [--values N] [--only NAME]
+    python benchmarks/bench_widgets.py [--values N] [--only NAME] [--quick]
 
 Every builder exported by `gradlab.widgets` (a function returning an `Explorer`) is built with
 its default settings (build time = first compute + first draw). Then each control listed in the
@@ -123,7 +123,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--values", type=int, default=8, help="values per control (default 8)")
     parser.add_argument("--only", help="benchmark only this builder")
+    parser.add_argument("--quick", action="store_true", help="4 values per control")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.values = 4
     warnings.simplefilter("ignore")
     found = builders()
     if args.only:
