@@ -2,6 +2,7 @@
 
     python notebooks/src/make_00_start_here.py           # rewrite both files
     python notebooks/src/make_00_start_here.py --check   # exit 1 if either is out of date
+    python notebooks/src/make_00_start_here.py --tracked-only  # ignore notebooks not in git yet
 
 Re-run it whenever a notebook is added, renamed or retitled: the course map lists every notebook in
 notebooks/ and notebooks/exercises/, each with its first heading as the link text and the first
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,13 +28,22 @@ INSTRUCTOR_INDEX = INSTRUCTOR / "README.md"
 EXERCISES = "exercises"
 
 
-def course_notebooks() -> list[Path]:
-    """Every notebook of the course except this one: numbered ones first, then exercises."""
+def course_notebooks(tracked_only: bool = False) -> list[Path]:
+    """Every notebook of the course except this one: numbered ones first, then exercises.
+
+    tracked_only: only those git already tracks (to commit a map while others are still
+    writing theirs)."""
     top = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if p != TARGET)
     exercises = sorted(
         p for p in (NOTEBOOKS / EXERCISES).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
     )
-    return top + exercises
+    found = top + exercises
+    if tracked_only:
+        listed = subprocess.run(["git", "ls-files", "-z", "--", "notebooks"], cwd=ROOT,
+                                capture_output=True, text=True, check=True).stdout
+        tracked = {ROOT / p for p in listed.split("\0") if p}
+        found = [p for p in found if p in tracked]
+    return found
 
 
 def _plain(text: str) -> str:
@@ -97,7 +108,7 @@ def _link_lines(paths: list[Path]) -> list[str]:
     for path in paths:
         title, line = title_and_line(path)
         rel = path.relative_to(NOTEBOOKS).as_posix()
-        lines.append(f"- [{title}]({rel})" + (f" — {line}" if line else "") + f" `{path.name}`")
+        lines.append(f"- [{title}]({rel})" + (f" — {line}" if line else ""))
     return lines
 
 
@@ -260,8 +271,10 @@ def instructor_index(paths: list[Path]) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a file is out of date")
+    parser.add_argument("--tracked-only", action="store_true",
+                        help="list only the notebooks git tracks")
     args = parser.parse_args(argv)
-    paths = course_notebooks()
+    paths = course_notebooks(args.tracked_only)
     outputs = {
         TARGET: nbformat.writes(build_notebook(paths)) + "\n",
         INSTRUCTOR_INDEX: instructor_index(paths),
