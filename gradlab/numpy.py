@@ -134,10 +134,15 @@ def _log_base(x):
     return log(where(equal(x, 0.0), 1.0, x))
 
 
+def _dpower(x, y):
+    """d(x**y)/dx = y x**(y-1), with the exponent 0 case written as 0 · x¹ (no 0**-1 at x = 0)."""
+    return y * x ** where(not_equal(y, 0.0), y - 1.0, 1.0)
+
+
 power = primitive(np.power,
-    jvp=(lambda t, ans, x, y: t * y * x ** (y - 1),
+    jvp=(lambda t, ans, x, y: t * _dpower(x, y),
          lambda t, ans, x, y: t * ans * _log_base(x)),
-    vjp=(lambda g, ans, x, y: g * y * x ** (y - 1),
+    vjp=(lambda g, ans, x, y: g * _dpower(x, y),
          lambda g, ans, x, y: g * ans * _log_base(x)))
 
 

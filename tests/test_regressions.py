@@ -275,3 +275,12 @@ def test_float_of_a_traced_value_no_longer_drops_the_derivative(mode):
 
     with pytest.raises(ValueError):
         derivative(mode, f, 2.0)
+
+
+def test_power_rule_at_zero_base():
+    # y·x**(y-1) used to evaluate 0.0**-1 (ZeroDivisionError) for x**0 and in third derivatives.
+    assert gradlab.grad(lambda x: x**0)(0.0) == 0.0
+    assert gradlab.grad(gradlab.grad(gradlab.grad(lambda x: x**2)))(0.0) == 0.0
+    assert gradlab.grad(gradlab.grad(lambda x: x**2))(np.array(0.0)) == 2.0
+    np.testing.assert_allclose(
+        gradlab.grad(lambda x: gnp.sum(x**3))(np.array([0.0, 1.0, 2.0])), [0.0, 3.0, 12.0])

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 def render_png(fig):
     """The figure as PNG bytes."""
     buf = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buf)
+    FigureCanvasAgg(fig).print_png(buf, pil_kwargs={"compress_level": 1})  # fast, not small
     return buf.getvalue()
 
 
@@ -34,12 +34,12 @@ class Explorer(W.VBox):
     """
 
     def __init__(self, controls, compute, draw, view=(), run_button=False, figsize=(9, 4),
-                 title=None):
+                 dpi=80, title=None):
         self.controls = dict(controls)
         self.compute = compute
         self.draw = draw
         self.view = tuple(view)
-        self.fig = Figure(figsize=figsize, layout="constrained")
+        self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.message = W.HTML()
         self.result = None
