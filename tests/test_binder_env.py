@@ -123,6 +123,7 @@ def _run(cmd, *, cwd, env, timeout, what):
     return proc
 
 
+@pytest.mark.timeout(PIP_TIMEOUT_S + NOTEBOOK_TIMEOUT_S * 2 + 600)
 def test_binder_environment_runs_the_notebooks(tmp_path, capsys) -> None:
     python = _runtime_python()
     repo = tmp_path / "repo"

@@ -54,7 +54,7 @@ def _plain(text: str) -> str:
     return " ".join(text.split())
 
 
-def _first_sentence(text: str, limit: int = 170) -> str:
+def _first_sentence(text: str, limit: int = 240) -> str:
     match = re.match(r"(.+?[.!?])(\s|$)", text)
     sentence = match.group(1) if match else text
     if len(sentence) > limit:

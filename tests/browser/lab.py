@@ -270,6 +270,7 @@ def open_notebook(page, server: LabServer, relpath: str, timeout_s: float = 90.0
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_s * 1000)
     wait_until(page, lambda s: s and s["path"].endswith(relpath) and s["kernel"] == "idle",
                timeout_s, f"kernel of {relpath} to be idle")
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # wider screenshots
 
 
 def notebook_state(page):
