@@ -33,6 +33,10 @@ returns a `Trajectory`: the iterates and the gradient evaluations spent (counted
 
 `compose_backward` — the heart of backward SGD, a few lines — is kept separate on purpose: it is
 what a student writes in the exercise.
+
+The end of the module holds two small problems where everything is known (scalar AR(1), noisy
+least squares) and the whole comparisons the experiments, the notebook and its widgets share:
+`digits_orders` (an MLP on the 8×8 digits) and `orders_2d` (a 2-D least-squares picture).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ __all__ = [
     "backward_sgd", "windowed_backward_sgd", "lie_bracket", "step_sizes", "fit_log_slope",
     "lyapunov_exponent", "ks_two_sample", "ar1_grad", "ar1_stationary_variance",
     "ar1_backward_closed_form", "LeastSquares", "make_least_squares", "contraction_predictions",
+    "DigitsMLP", "digits_orders", "tail_stats", "orders_2d", "progress_slices",
 ]
 
 WINDOW_MODES = ("sliding", "blocked")
@@ -122,16 +127,17 @@ def compose_backward(grad_fn, theta0, batches, lr):
     return theta
 
 
-def _bad(theta):
+def _bad(theta, limit=_HUGE):
     theta = np.asarray(theta)
-    return not np.all(np.isfinite(theta)) or np.max(np.abs(theta), initial=0.0) > _HUGE
+    return not np.all(np.isfinite(theta)) or np.max(np.abs(theta), initial=0.0) > limit
 
 
 class _Recorder:
     """Collects iterates, costs and observations; pads with NaN after a divergence."""
 
-    def __init__(self, method, theta0, n_steps, keep_thetas, observe):
+    def __init__(self, method, theta0, n_steps, keep_thetas, observe, limit=_HUGE):
         self.method = method
+        self.limit = limit
         self.n_steps = n_steps
         self.keep = keep_thetas
         self.observe = observe
@@ -147,7 +153,7 @@ class _Recorder:
     def put(self, n, theta, evals):
         """Store the iterate after step n; return False (stop) if it diverged."""
         self.evals[n] = evals
-        if _bad(theta):
+        if _bad(theta, self.limit):
             self.diverged_at = n
             self.evals[n:] = evals
             return False
@@ -176,10 +182,15 @@ def _report(progress, done, total):
 
 
 def forward_sgd(grad_fn, theta0, batches: Sequence, lr, *, keep_thetas=True, observe=None,
-                progress=None) -> Trajectory:
-    """Plain SGD, θₙ = Tₙ(θₙ₋₁): one gradient evaluation per step."""
+                progress=None, limit=_HUGE) -> Trajectory:
+    """Plain SGD, θₙ = Tₙ(θₙ₋₁): one gradient evaluation per step.
+
+    Common keywords (all three loops): keep_thetas (store every iterate), observe (a function
+    of θ recorded at every step), progress(done, total), limit (an iterate with an entry larger
+    than this in size counts as diverged; the run stops there).
+    """
     count = _Counter(grad_fn)
-    rec = _Recorder("forward", theta0, len(batches), keep_thetas, observe)
+    rec = _Recorder("forward", theta0, len(batches), keep_thetas, observe, limit)
     theta = rec.last
     with _errstate():
         for n, batch in enumerate(batches, start=1):
@@ -191,14 +202,14 @@ def forward_sgd(grad_fn, theta0, batches: Sequence, lr, *, keep_thetas=True, obs
 
 
 def backward_sgd(grad_fn, theta0, batches: Sequence, lr, *, keep_thetas=True, observe=None,
-                 progress=None) -> Trajectory:
+                 progress=None, limit=_HUGE) -> Trajectory:
     """Backward SGD, θ̃ₙ = T₁ ∘ … ∘ Tₙ(θ₀), recomputed from θ₀ at every step.
 
     Only θ₀ and the batches (indices) are kept; step n costs n gradient evaluations, so N steps
     cost N(N+1)/2. Stops (NaN afterwards) at the first non-finite iterate.
     """
     count = _Counter(grad_fn)
-    rec = _Recorder("backward", theta0, len(batches), keep_thetas, observe)
+    rec = _Recorder("backward", theta0, len(batches), keep_thetas, observe, limit)
     theta0 = rec.last
     total = len(batches) * (len(batches) + 1) // 2
     with _errstate():
@@ -211,7 +222,8 @@ def backward_sgd(grad_fn, theta0, batches: Sequence, lr, *, keep_thetas=True, ob
 
 
 def windowed_backward_sgd(grad_fn, theta0, batches: Sequence, lr, window, mode="sliding", *,
-                          keep_thetas=True, observe=None, progress=None) -> Trajectory:
+                          keep_thetas=True, observe=None, progress=None,
+                          limit=_HUGE) -> Trajectory:
     """Windowed backward SGD with window k, in one of two readings (the paper's is unknown to us).
 
     mode="sliding": θ̂ₙ = T_{n−k+1} ∘ … ∘ Tₙ(θ̂ₙ₋₁), the k newest batches (fewer at the start)
@@ -226,7 +238,7 @@ def windowed_backward_sgd(grad_fn, theta0, batches: Sequence, lr, window, mode="
     if mode not in WINDOW_MODES:
         raise ValueError(f"mode must be one of {WINDOW_MODES}, got {mode!r}")
     count = _Counter(grad_fn)
-    rec = _Recorder(f"{mode} k={k}", theta0, len(batches), keep_thetas, observe)
+    rec = _Recorder(f"{mode} k={k}", theta0, len(batches), keep_thetas, observe, limit)
     theta = rec.last
     start = theta  # blocked: the block's starting point
     n_total = len(batches)
@@ -461,3 +473,232 @@ def contraction_predictions(problem: LeastSquares, lr, batch_size, rng, n_steps=
             "small_lr": float(np.log1p(-lr * lam_min)) if lr * lam_min < 1 else float("nan"),
             "worst_case_c": c, "log_worst_case_c": float(np.log(c)),
             "full_rank": bool(batch_size >= d), "lambda_min": lam_min}
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole comparisons, shared by the experiments (gradlab run backward-sgd), the notebook and its
+# widgets: a small MLP on the digits, and a 2-D least-squares picture
+# ---------------------------------------------------------------------------------------------
+
+def progress_slices(progress, weights):
+    """Split one progress(done, total) bar into consecutive parts with the given weights."""
+    total = float(sum(weights))
+    starts = np.concatenate([[0.0], np.cumsum(weights)])
+
+    def part(i):
+        def report(done, n):
+            if progress is not None:
+                frac = done / n if n else 1.0
+                progress(starts[i] + frac * weights[i], total)
+        return report
+
+    return [part(i) for i in range(len(weights))]
+
+
+def single_threaded_blas():
+    """A context in which BLAS uses one thread. Our matrices are small (at most 1347 × 64): a
+    multi-threaded BLAS only adds overhead, and on a busy machine it spins — we measured a
+    (1347×64)·(64×32) product at 12 ms with threads vs 0.7 ms without. Uses threadpoolctl
+    (installed with scikit-learn); a no-op without it."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        from contextlib import nullcontext
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+DIGITS_LIMIT = 1e6  # a weight this large means the run has diverged (trained weights are O(1))
+PLANE_LIMIT = 1e6   # the same for the 2-D explorer (the optimum is near (1, 1))
+
+
+class DigitsMLP:
+    """An MLP on the digits as a function of one flat parameter vector, for the SGD loops.
+
+    grad(θ, batch) is the gradient of the mean cross-entropy on the training rows `batch`,
+    computed by gradlab's reverse mode (`gradlab.grad(mlp.loss)`); observe(θ) returns
+    (training loss on the whole training set, test accuracy), by a plain numpy forward pass.
+    """
+
+    def __init__(self, sizes=(64, 32, 10), activation="relu", data_seed=0, backend="gradlab"):
+        from . import datasets, mlp
+        from .transforms import grad
+
+        self.mlp = mlp
+        self.data = datasets.load_digits_split(seed=data_seed)
+        self.Y_train = self.data.Y_train
+        self.sizes = list(sizes)
+        self.activation = activation
+        self._shapes = [p.shape for p in mlp.init_params(self.sizes, np.random.default_rng(0))]
+        self._grad = grad(mlp.loss)
+        self.backend = backend
+
+    def init(self, rng):
+        return self.flatten(self.mlp.init_params(self.sizes, rng))
+
+    @staticmethod
+    def flatten(params):
+        return np.concatenate([np.ravel(p) for p in params])
+
+    def unflatten(self, theta):
+        out, i = [], 0
+        for shape in self._shapes:
+            k = int(np.prod(shape))
+            out.append(theta[i:i + k].reshape(shape))
+            i += k
+        return out
+
+    def grad(self, theta, batch):
+        X, Y = self.data.X_train[batch], self.Y_train[batch]
+        params = self.unflatten(theta)
+        if self.backend == "numpy":  # hand-written backprop (mlp.np_value_and_grad)
+            g = self.mlp.np_value_and_grad(params, X, Y, self.activation)[1]
+        else:
+            g = self._grad(params, X, Y, self.activation)
+        return self.flatten(g)
+
+    def observe(self, theta):
+        params = self.unflatten(theta)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss = self.mlp.np_loss(params, self.data.X_train, self.Y_train, self.activation)
+            acc = self.mlp.accuracy(params, self.data.X_test, self.data.y_test, self.activation)
+        return (loss if np.isfinite(loss) else np.inf), acc
+
+    def sample_batches(self, rng, n_steps, batch_size):
+        """i.i.d. batches of distinct training rows: (n_steps, batch_size) indices."""
+        keys = rng.random((n_steps, self.data.n_train))
+        return np.argpartition(keys, batch_size, axis=-1)[:, :batch_size]
+
+
+def _curves(traj):
+    """(loss, accuracy, evals) arrays of a trajectory recorded with DigitsMLP.observe; steps
+    after a divergence are inf loss / NaN accuracy."""
+    n = traj.n_steps + 1
+    loss = np.full(n, np.inf)
+    acc = np.full(n, np.nan)
+    if traj.records:
+        rec = np.array(traj.records, dtype=float)
+        loss[:len(rec)] = rec[:, 0]
+        acc[:len(rec)] = rec[:, 1]
+    return {"method": traj.method, "loss": loss, "acc": acc, "evals": traj.grad_evals.copy(),
+            "steps": traj.step_norms, "diverged_at": traj.diverged_at}
+
+
+def tail_stats(curve, frac=0.25, upto=None):
+    """Mean and std (oscillation) of loss and accuracy over the last `frac` of the steps
+    (of the first `upto` steps if given); mean |Δloss| between consecutive steps."""
+    loss, acc = curve["loss"], curve["acc"]
+    if upto is not None:
+        loss, acc = loss[:upto + 1], acc[:upto + 1]
+    start = int(len(loss) * (1 - frac))
+    tl, ta = loss[start:], acc[start:]
+    with np.errstate(invalid="ignore"):
+        return {"loss_mean": float(np.mean(tl)), "loss_std": float(np.std(tl)),
+                "loss_jump": float(np.mean(np.abs(np.diff(tl)))),
+                "acc_mean": float(np.mean(ta)), "acc_std": float(np.std(ta)),
+                "loss_final": float(loss[-1]), "acc_final": float(acc[-1])}
+
+
+def digits_orders(lr=0.6, n_steps=150, batch_size=16, windows=(4,), modes=("sliding",),
+                  backward_steps=0, seed=0, equal_compute=True, hidden=32, backend="gradlab",
+                  warm_start=0, warm_steps=0, progress=None):
+    """Forward SGD vs windowed (and optionally full) backward SGD on the digits MLP, one seed.
+
+    All methods see the same batch sequence from the same initial parameters. Forward SGD is
+    also run long enough to match the largest budget of gradient evaluations (equal compute).
+    Returns a dict of curves (loss on the training set, test accuracy, gradient evaluations per
+    step, parameter step sizes) keyed by method name, plus the settings.
+
+    warm_start > 0 adds the contraction test near a minimum: forward SGD runs `warm_start` steps
+    (on its own batches) to θ_W; from θ_W, full backward SGD and forward SGD each run
+    `warm_steps` steps on the same batches ("warm" curves, whose evaluations do not include the
+    warm-up).
+    """
+    with single_threaded_blas():
+        return _digits_orders(lr, n_steps, batch_size, windows, modes, backward_steps, seed,
+                              equal_compute, hidden, backend, warm_start, warm_steps, progress)
+
+
+def _digits_orders(lr, n_steps, batch_size, windows, modes, backward_steps, seed, equal_compute,
+                   hidden, backend, warm_start, warm_steps, progress):
+    model = DigitsMLP(sizes=(64, hidden, 10), backend=backend)
+    rng = np.random.default_rng(seed)
+    theta0 = model.init(rng)
+    methods = [(m, k) for m in modes for k in windows]
+    longest = n_steps
+    if equal_compute:
+        for m, k in methods:
+            if m == "sliding":
+                longest = max(longest, k * n_steps - k * (k - 1) // 2)
+            else:
+                full, rest = divmod(n_steps, k)
+                longest = max(longest, full * k * (k + 1) // 2 + rest * (rest + 1) // 2)
+    batches = model.sample_batches(rng, longest, batch_size)
+    work = ([longest] + [k * n_steps for _, k in methods] + [backward_steps ** 2 // 2]
+            + [warm_start + warm_steps ** 2 // 2])
+    parts = progress_slices(progress, work)
+    curves = {}
+    lim = {"keep_thetas": False, "observe": model.observe, "limit": DIGITS_LIMIT}
+    curves["forward"] = _curves(forward_sgd(model.grad, theta0, batches, lr,
+                                               progress=parts[0], **lim))
+    for i, (mode, k) in enumerate(methods, start=1):
+        tr = windowed_backward_sgd(model.grad, theta0, batches[:n_steps], lr, k, mode,
+                                      progress=parts[i], **lim)
+        curves[f"{mode} k={k}"] = _curves(tr)
+    if backward_steps:
+        tr = backward_sgd(model.grad, theta0, batches[:backward_steps], lr,
+                             progress=parts[-1], **lim)
+        curves["backward (full)"] = _curves(tr)
+    warm = {}
+    if warm_start and warm_steps:
+        warm_rng = np.random.default_rng([seed, 1])
+        theta_w = compose_forward(model.grad, theta0,
+                                     model.sample_batches(warm_rng, warm_start, batch_size), lr)
+        more = model.sample_batches(warm_rng, warm_steps, batch_size)
+        warm["forward (warm)"] = _curves(forward_sgd(model.grad, theta_w, more, lr, **lim))
+        warm["backward (full, warm)"] = _curves(backward_sgd(model.grad, theta_w, more, lr,
+                                                                progress=parts[-1], **lim))
+    parts[-1](1, 1)
+    return {"curves": curves, "warm": warm, "lr": lr, "n_steps": n_steps,
+            "batch_size": batch_size, "seed": seed, "backward_steps": backward_steps,
+            "warm_start": warm_start, "warm_steps": warm_steps}
+
+
+def orders_2d(lr=0.2, batch_size=1, window=4, mode="sliding", seed=0, n_steps=150,
+              n_cloud=200, problem_seed=0, progress=None):
+    """Both orders (and a windowed variant) on a 2-D noisy least-squares problem, one seed.
+
+    Returns the problem (for the contours), the three trajectories, their step sizes and
+    gradient evaluations, the predicted backward slope, and a cloud of backward limits over
+    `n_cloud` other seeds (the forward iterates' stationary law, sampled one point per seed).
+    A too-large η does not raise: the trajectories stop and `diverged_at` says where.
+    """
+    problem = make_least_squares(np.random.default_rng(problem_seed), dim=2)
+    batch_size = int(min(max(1, batch_size), problem.n_rows))
+    rng = np.random.default_rng(seed)
+    batches = problem.sample_batches(rng, n_steps, batch_size)
+    theta0 = np.array([-1.5, 3.0])
+    parts = progress_slices(progress, [1, 5, 1, 1])
+    fwd = forward_sgd(problem.grad, theta0, batches, lr, progress=parts[0],
+                         limit=PLANE_LIMIT)
+    bwd = backward_sgd(problem.grad, theta0, batches, lr, progress=parts[1],
+                          limit=PLANE_LIMIT)
+    win = windowed_backward_sgd(problem.grad, theta0, batches, lr, window, mode,
+                                   progress=parts[2], limit=PLANE_LIMIT)
+    with np.errstate(all="ignore"):
+        limits = compose_backward(problem.grad, np.tile(theta0, (n_cloud, 1)),
+                                     problem.sample_batches(rng, n_steps, batch_size, n_cloud),
+                                     lr)
+    limits = limits[np.all(np.isfinite(limits), axis=1) & (np.abs(limits).max(axis=1) < 1e6)]
+    pred = contraction_predictions(problem, lr, batch_size, np.random.default_rng(7),
+                                      n_steps=400, n_runs=2)
+    parts[3](1, 1)
+    trajs = {"forward": fwd, "backward": bwd, "windowed": win}
+    return {"A": problem.A, "y": problem.y, "optimum": problem.optimum, "lr": lr,
+            "batch_size": batch_size, "window": window, "mode": mode, "seed": seed,
+            "theta0": theta0,
+            "thetas": {k: t.thetas for k, t in trajs.items()},
+            "steps": {k: step_sizes(t.thetas) for k, t in trajs.items()},
+            "evals": {k: t.total_grad_evals for k, t in trajs.items()},
+            "diverged_at": {k: t.diverged_at for k, t in trajs.items()},
+            "windowed_name": win.method, "limits": limits, "prediction": pred}

@@ -303,10 +303,8 @@ def test_the_two_orders_differ_by_the_lie_bracket_up_to_third_order():
 # --------------------------------------------------------------------------------------------
 
 def test_digits_mlp_gradients_by_gradlab_match_hand_written_backprop():
-    from gradlab.experiments.iteration_order import DigitsMLP
-
-    ad = DigitsMLP(backend="gradlab")
-    hand = DigitsMLP(backend="numpy")
+    ad = io.DigitsMLP(backend="gradlab")
+    hand = io.DigitsMLP(backend="numpy")
     theta = ad.init(np.random.default_rng(0))
     batch = ad.sample_batches(np.random.default_rng(1), 1, 16)[0]
     g_ad, g_hand = ad.grad(theta, batch), hand.grad(theta, batch)
@@ -373,9 +371,7 @@ def test_quick_digits_experiment_compares_at_equal_steps_and_compute(tmp_path):
 
 
 def test_digits_orders_counts_compute_and_matches_forward_budget():
-    from gradlab.experiments.iteration_order import digits_orders
-
-    res = digits_orders(lr=0.3, n_steps=12, windows=(3,), modes=("sliding", "blocked"),
+    res = io.digits_orders(lr=0.3, n_steps=12, windows=(3,), modes=("sliding", "blocked"),
                         backward_steps=5, seed=0, backend="numpy")
     c = res["curves"]
     assert c["sliding k=3"]["evals"][-1] == 3 * 12 - 3

@@ -17,8 +17,8 @@ The paper's claims beside ours: only its abstract and introduction were readable
 are qualitative ("converges to a point", "more stable, converges faster"); the windowed variant
 the paper uses is not known to us, so claims about it are marked unverified.
 
-The compute functions used by the notebook's widgets (`orders_2d`, `digits_orders`) live here
-too, so the command line, the notebook and the widgets compute the same way.
+The whole comparisons (`digits_orders`, `orders_2d`) live in `gradlab.iteration_order`, so
+the command line, the notebook and the widgets compute the same way.
 """
 
 from __future__ import annotations
@@ -30,34 +30,6 @@ from .registry import Headline, register
 
 TOPIC = "backward-sgd"
 PAPER = "Dherin et al. 2025 (arXiv:2502.01557), abstract"
-
-
-def _progress_slices(progress, weights):
-    """Split one progress(done, total) bar into consecutive parts with the given weights."""
-    total = float(sum(weights))
-    starts = np.concatenate([[0.0], np.cumsum(weights)])
-
-    def part(i):
-        def report(done, n):
-            if progress is not None:
-                frac = done / n if n else 1.0
-                progress(starts[i] + frac * weights[i], total)
-        return report
-
-    return [part(i) for i in range(len(weights))]
-
-
-def single_threaded_blas():
-    """A context in which BLAS uses one thread. Our matrices are small (at most 1347 × 64): a
-    multi-threaded BLAS only adds overhead, and on a busy machine it spins — we measured a
-    (1347×64)·(64×32) product at 12 ms with threads vs 0.7 ms without. Uses threadpoolctl
-    (installed with scikit-learn); a no-op without it."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        from contextlib import nullcontext
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _mean_sd(values):
@@ -104,7 +76,7 @@ def ar1_compare(lr, sigma, n_runs, n_steps, rng):
 def _run_ar1(quick=False, progress=None):
     """AR(1): forward stationary variance vs ησ²/(2−η); backward limits vs the forward law."""
     s = _ar1_settings(quick)
-    parts = _progress_slices(progress, [len(s["lrs"]) * len(s["seeds"]), 1])
+    parts = io.progress_slices(progress, [len(s["lrs"]) * len(s["seeds"]), 1])
     rows = []
     done = 0
     for lr in s["lrs"]:
@@ -281,7 +253,7 @@ def _run_least_squares(quick=False, progress=None):
     s = _ls_settings(quick)
     problem = io.make_least_squares(np.random.default_rng(s["problem_seed"]), s["n_rows"],
                                     s["dim"], noise=s["noise"])
-    parts = _progress_slices(progress, [1] * len(s["batch_sizes"]) + [1])
+    parts = io.progress_slices(progress, [1] * len(s["batch_sizes"]) + [1])
     rows, main_batches = [], None
     for i, b in enumerate(s["batch_sizes"]):
         row, batches = _ls_batch(problem, s, b, parts[i])
@@ -371,163 +343,6 @@ register(f"{TOPIC}/least-squares", plot=_plot_least_squares, headlines=_headline
 # 3. Small MLP on digits
 # =============================================================================================
 
-class DigitsMLP:
-    """An MLP on the digits as a function of one flat parameter vector, for the SGD loops.
-
-    grad(θ, batch) is the gradient of the mean cross-entropy on the training rows `batch`,
-    computed by gradlab's reverse mode (`gradlab.grad(mlp.loss)`); observe(θ) returns
-    (training loss on the whole training set, test accuracy), by a plain numpy forward pass.
-    """
-
-    def __init__(self, sizes=(64, 32, 10), activation="relu", data_seed=0, backend="gradlab"):
-        import gradlab
-
-        from .. import datasets, mlp
-
-        self.mlp = mlp
-        self.data = datasets.load_digits_split(seed=data_seed)
-        self.Y_train = self.data.Y_train
-        self.sizes = list(sizes)
-        self.activation = activation
-        self._shapes = [p.shape for p in mlp.init_params(self.sizes, np.random.default_rng(0))]
-        self._grad = gradlab.grad(mlp.loss)
-        self.backend = backend
-
-    def init(self, rng):
-        return self.flatten(self.mlp.init_params(self.sizes, rng))
-
-    @staticmethod
-    def flatten(params):
-        return np.concatenate([np.ravel(p) for p in params])
-
-    def unflatten(self, theta):
-        out, i = [], 0
-        for shape in self._shapes:
-            k = int(np.prod(shape))
-            out.append(theta[i:i + k].reshape(shape))
-            i += k
-        return out
-
-    def grad(self, theta, batch):
-        X, Y = self.data.X_train[batch], self.Y_train[batch]
-        params = self.unflatten(theta)
-        if self.backend == "numpy":  # hand-written backprop (mlp.np_value_and_grad)
-            g = self.mlp.np_value_and_grad(params, X, Y, self.activation)[1]
-        else:
-            g = self._grad(params, X, Y, self.activation)
-        return self.flatten(g)
-
-    def observe(self, theta):
-        params = self.unflatten(theta)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            loss = self.mlp.np_loss(params, self.data.X_train, self.Y_train, self.activation)
-            acc = self.mlp.accuracy(params, self.data.X_test, self.data.y_test, self.activation)
-        return (loss if np.isfinite(loss) else np.inf), acc
-
-    def sample_batches(self, rng, n_steps, batch_size):
-        """i.i.d. batches of distinct training rows: (n_steps, batch_size) indices."""
-        keys = rng.random((n_steps, self.data.n_train))
-        return np.argpartition(keys, batch_size, axis=-1)[:, :batch_size]
-
-
-def _curves(traj):
-    """(loss, accuracy, evals) arrays of a trajectory recorded with DigitsMLP.observe; steps
-    after a divergence are inf loss / NaN accuracy."""
-    n = traj.n_steps + 1
-    loss = np.full(n, np.inf)
-    acc = np.full(n, np.nan)
-    if traj.records:
-        rec = np.array(traj.records, dtype=float)
-        loss[:len(rec)] = rec[:, 0]
-        acc[:len(rec)] = rec[:, 1]
-    return {"method": traj.method, "loss": loss, "acc": acc, "evals": traj.grad_evals.copy(),
-            "steps": traj.step_norms, "diverged_at": traj.diverged_at}
-
-
-def tail_stats(curve, frac=0.25, upto=None):
-    """Mean and std (oscillation) of loss and accuracy over the last `frac` of the steps
-    (of the first `upto` steps if given); mean |Δloss| between consecutive steps."""
-    loss, acc = curve["loss"], curve["acc"]
-    if upto is not None:
-        loss, acc = loss[:upto + 1], acc[:upto + 1]
-    start = int(len(loss) * (1 - frac))
-    tl, ta = loss[start:], acc[start:]
-    with np.errstate(invalid="ignore"):
-        return {"loss_mean": float(np.mean(tl)), "loss_std": float(np.std(tl)),
-                "loss_jump": float(np.mean(np.abs(np.diff(tl)))),
-                "acc_mean": float(np.mean(ta)), "acc_std": float(np.std(ta)),
-                "loss_final": float(loss[-1]), "acc_final": float(acc[-1])}
-
-
-def digits_orders(lr=0.6, n_steps=150, batch_size=16, windows=(4,), modes=("sliding",),
-                  backward_steps=0, seed=0, equal_compute=True, hidden=32, backend="gradlab",
-                  warm_start=0, warm_steps=0, progress=None):
-    """Forward SGD vs windowed (and optionally full) backward SGD on the digits MLP, one seed.
-
-    All methods see the same batch sequence from the same initial parameters. Forward SGD is
-    also run long enough to match the largest budget of gradient evaluations (equal compute).
-    Returns a dict of curves (loss on the training set, test accuracy, gradient evaluations per
-    step, parameter step sizes) keyed by method name, plus the settings.
-
-    warm_start > 0 adds the contraction test near a minimum: forward SGD runs `warm_start` steps
-    (on its own batches) to θ_W; from θ_W, full backward SGD and forward SGD each run
-    `warm_steps` steps on the same batches ("warm" curves, whose evaluations do not include the
-    warm-up).
-    """
-    with single_threaded_blas():
-        return _digits_orders(lr, n_steps, batch_size, windows, modes, backward_steps, seed,
-                              equal_compute, hidden, backend, warm_start, warm_steps, progress)
-
-
-def _digits_orders(lr, n_steps, batch_size, windows, modes, backward_steps, seed, equal_compute,
-                   hidden, backend, warm_start, warm_steps, progress):
-    model = DigitsMLP(sizes=(64, hidden, 10), backend=backend)
-    rng = np.random.default_rng(seed)
-    theta0 = model.init(rng)
-    methods = [(m, k) for m in modes for k in windows]
-    longest = n_steps
-    if equal_compute:
-        for m, k in methods:
-            if m == "sliding":
-                longest = max(longest, k * n_steps - k * (k - 1) // 2)
-            else:
-                full, rest = divmod(n_steps, k)
-                longest = max(longest, full * k * (k + 1) // 2 + rest * (rest + 1) // 2)
-    batches = model.sample_batches(rng, longest, batch_size)
-    work = ([longest] + [k * n_steps for _, k in methods] + [backward_steps ** 2 // 2]
-            + [warm_start + warm_steps ** 2 // 2])
-    parts = _progress_slices(progress, work)
-    curves = {}
-    curves["forward"] = _curves(io.forward_sgd(model.grad, theta0, batches, lr,
-                                               keep_thetas=False, observe=model.observe,
-                                               progress=parts[0]))
-    for i, (mode, k) in enumerate(methods, start=1):
-        tr = io.windowed_backward_sgd(model.grad, theta0, batches[:n_steps], lr, k, mode,
-                                      keep_thetas=False, observe=model.observe,
-                                      progress=parts[i])
-        curves[f"{mode} k={k}"] = _curves(tr)
-    if backward_steps:
-        tr = io.backward_sgd(model.grad, theta0, batches[:backward_steps], lr,
-                             keep_thetas=False, observe=model.observe, progress=parts[-1])
-        curves["backward (full)"] = _curves(tr)
-    warm = {}
-    if warm_start and warm_steps:
-        warm_rng = np.random.default_rng([seed, 1])
-        theta_w = io.compose_forward(model.grad, theta0,
-                                     model.sample_batches(warm_rng, warm_start, batch_size), lr)
-        more = model.sample_batches(warm_rng, warm_steps, batch_size)
-        warm["forward (warm)"] = _curves(io.forward_sgd(model.grad, theta_w, more, lr,
-                                                        keep_thetas=False,
-                                                        observe=model.observe))
-        warm["backward (full, warm)"] = _curves(io.backward_sgd(
-            model.grad, theta_w, more, lr, keep_thetas=False, observe=model.observe,
-            progress=parts[-1]))
-    parts[-1](1, 1)
-    return {"curves": curves, "warm": warm, "lr": lr, "n_steps": n_steps,
-            "batch_size": batch_size, "seed": seed, "backward_steps": backward_steps,
-            "warm_start": warm_start, "warm_steps": warm_steps}
-
-
 def _digits_settings(quick):
     if quick:
         return {"lr": 0.6, "n_steps": 150, "batch_size": 16, "hidden": 32, "windows": [2, 8],
@@ -541,10 +356,10 @@ def _digits_settings(quick):
 def _run_digits(quick=False, progress=None):
     """Digits MLP at a large η: forward vs windowed backward SGD at equal steps and compute."""
     s = _digits_settings(quick)
-    parts = _progress_slices(progress, [1] * len(s["seeds"]))
+    parts = io.progress_slices(progress, [1] * len(s["seeds"]))
     runs = []
     for i, seed in enumerate(s["seeds"]):
-        runs.append(digits_orders(lr=s["lr"], n_steps=s["n_steps"], batch_size=s["batch_size"],
+        runs.append(io.digits_orders(lr=s["lr"], n_steps=s["n_steps"], batch_size=s["batch_size"],
                                   windows=tuple(s["windows"]), modes=tuple(s["modes"]),
                                   backward_steps=s["backward_steps"], seed=seed,
                                   warm_start=s["warm_start"], warm_steps=s["warm_steps"],
@@ -564,7 +379,7 @@ def summarise_warm(runs):
             st = run["warm"][name]["steps"]
             rows.append({"slope": io.fit_log_slope(st), "ratio": float(st[-1] / st[0]),
                          "median_step_last_quarter": float(np.median(st[-len(st) // 4:])),
-                         "loss_tail": tail_stats(run["warm"][name])["loss_mean"]})
+                         "loss_tail": io.tail_stats(run["warm"][name])["loss_mean"]})
         out[name] = rows
     return out
 
@@ -578,10 +393,10 @@ def summarise_digits(runs):
             c = run["curves"][name]
             fwd = run["curves"]["forward"]
             n = run["backward_steps"] if name == "backward (full)" else run["n_steps"]
-            steps = tail_stats(c, upto=n)
-            fwd_steps = tail_stats(fwd, upto=n)
+            steps = io.tail_stats(c, upto=n)
+            fwd_steps = io.tail_stats(fwd, upto=n)
             evals = int(c["evals"][n])
-            fwd_compute = tail_stats(fwd, upto=min(evals, len(fwd["loss"]) - 1))
+            fwd_compute = io.tail_stats(fwd, upto=min(evals, len(fwd["loss"]) - 1))
             rows.append({"steps": steps, "forward_equal_steps": fwd_steps,
                          "forward_equal_compute": fwd_compute, "evals": evals,
                          "diverged_at": c["diverged_at"], "n": n})
@@ -658,45 +473,3 @@ register(f"{TOPIC}/digits-mlp", plot=_plot_digits, headlines=_headlines_digits,
          description="MLP on the 8×8 digits at a large constant η: forward vs windowed backward "
                      "SGD (sliding and blocked, several k) and a short full backward run, at "
                      "equal steps and equal gradient evaluations.")(_run_digits)
-
-
-# =============================================================================================
-# The notebook's 2-D explorer
-# =============================================================================================
-
-def orders_2d(lr=0.2, batch_size=1, window=4, mode="sliding", seed=0, n_steps=150,
-              n_cloud=200, problem_seed=0, progress=None):
-    """Both orders (and a windowed variant) on a 2-D noisy least-squares problem, one seed.
-
-    Returns the problem (for the contours), the three trajectories, their step sizes and
-    gradient evaluations, the predicted backward slope, and a cloud of backward limits over
-    `n_cloud` other seeds (the forward iterates' stationary law, sampled one point per seed).
-    A too-large η does not raise: the trajectories stop and `diverged_at` says where.
-    """
-    problem = io.make_least_squares(np.random.default_rng(problem_seed), dim=2)
-    batch_size = int(min(max(1, batch_size), problem.n_rows))
-    rng = np.random.default_rng(seed)
-    batches = problem.sample_batches(rng, n_steps, batch_size)
-    theta0 = np.array([-1.5, 3.0])
-    parts = _progress_slices(progress, [1, 5, 1, 1])
-    fwd = io.forward_sgd(problem.grad, theta0, batches, lr, progress=parts[0])
-    bwd = io.backward_sgd(problem.grad, theta0, batches, lr, progress=parts[1])
-    win = io.windowed_backward_sgd(problem.grad, theta0, batches, lr, window, mode,
-                                   progress=parts[2])
-    with np.errstate(all="ignore"):
-        limits = io.compose_backward(problem.grad, np.tile(theta0, (n_cloud, 1)),
-                                     problem.sample_batches(rng, n_steps, batch_size, n_cloud),
-                                     lr)
-    limits = limits[np.all(np.isfinite(limits), axis=1) & (np.abs(limits).max(axis=1) < 1e6)]
-    pred = io.contraction_predictions(problem, lr, batch_size, np.random.default_rng(7),
-                                      n_steps=400, n_runs=2)
-    parts[3](1, 1)
-    trajs = {"forward": fwd, "backward": bwd, "windowed": win}
-    return {"A": problem.A, "y": problem.y, "optimum": problem.optimum, "lr": lr,
-            "batch_size": batch_size, "window": window, "mode": mode, "seed": seed,
-            "theta0": theta0,
-            "thetas": {k: t.thetas for k, t in trajs.items()},
-            "steps": {k: io.step_sizes(t.thetas) for k, t in trajs.items()},
-            "evals": {k: t.total_grad_evals for k, t in trajs.items()},
-            "diverged_at": {k: t.diverged_at for k, t in trajs.items()},
-            "windowed_name": win.method, "limits": limits, "prediction": pred}

@@ -248,39 +248,47 @@ def _view_box(result):
     return lo - pad, hi + pad
 
 
+FLOOR = 1e-17  # steps below this (exact zeros included) are drawn at the floor
+
+
 def draw_orders_2d(fig, result, show_cloud=True, show_windowed=True, log_steps=True):
-    """Left: the loss contours with forward SGD's jittering path, backward SGD's converging
+    """Left: the loss landscape with forward SGD's jittering path, backward SGD's converging
     path, the windowed variant and (optionally) backward limits of other seeds.
-    Right: step sizes ‖θₙ₊₁ − θₙ‖ with the predicted backward slope; costs in the title."""
+    Right: step sizes ‖θₙ₊₁ − θₙ‖ (log₁₀) with the predicted backward slope; the costs in
+    gradient evaluations in the legend. Kept light (few texts, no log axis machinery) so that
+    a widget redraws it quickly."""
     ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.1, 1])
     A, y, opt = result["A"], result["y"], result["optimum"]
     lo, hi = _view_box(result)
-    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 80), np.linspace(lo[1], hi[1], 80))
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 60), np.linspace(lo[1], hi[1], 60))
     grid = np.stack([g0, g1], axis=-1)
     loss = 0.5 * np.mean((grid @ A.T - y) ** 2, axis=-1)
-    ax1.contour(g0, g1, np.log(loss - loss.min() + 1e-3), levels=14, colors="grey",
-                linewidths=0.5)
+    ax1.contour(g0, g1, np.log(loss - loss.min() + 1e-3), levels=10, colors="0.7",
+                linewidths=0.6, linestyles="solid")
     th = result["thetas"]
     div = result["diverged_at"]
     if show_cloud and len(result["limits"]):
         L = result["limits"]
         inside = np.all((L > lo) & (L < hi), axis=1)
-        ax1.scatter(L[inside, 0], L[inside, 1], s=5, color=BACKWARD, alpha=0.25,
-                    label="backward limits, other seeds")
+        ax1.plot(L[inside, 0], L[inside, 1], ".", color=BACKWARD, alpha=0.25, ms=3,
+                 label="backward limits, other seeds")
+    def name(key, text):
+        return text if div[key] is None else f"{text}, diverged at step {div[key]}"
+
     f = th["forward"]
-    ax1.plot(f[:, 0], f[:, 1], "-", color=FORWARD, lw=0.5, alpha=0.6)
-    ax1.scatter(f[:, 0], f[:, 1], s=7, color=FORWARD, label="forward SGD (jitters)", zorder=3)
+    ax1.plot(f[:, 0], f[:, 1], ".-", color=FORWARD, lw=0.4, ms=4, label=name("forward", "forward"))
     if show_windowed:
         w = th["windowed"]
         ax1.plot(w[:, 0], w[:, 1], ".-", color=WINDOWED, lw=0.8, ms=3,
-                 label=result["windowed_name"])
+                 label=name("windowed", result["windowed_name"]))
     b = th["backward"]
     ax1.plot(b[:, 0], b[:, 1], "o-", color=BACKWARD, lw=1.5, ms=3,
-             label="backward SGD (converges)", zorder=4)
-    ax1.plot(*opt, "k*", ms=13, label="optimum", zorder=5)
-    ax1.plot(*result["theta0"], "ks", ms=6, label="θ₀", zorder=5)
-    ax1.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), xlabel="θ₁", ylabel="θ₂",
-            title=f"η = {result['lr']:g}, batch {result['batch_size']}, seed {result['seed']}")
+             label=name("backward", "backward"))
+    ax1.plot(*opt, "k*", ms=13)
+    ax1.plot(*result["theta0"], "ks", ms=6)
+    ax1.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]),
+            title=f"η = {result['lr']:g}, batch {result['batch_size']}, seed {result['seed']}"
+                  "   (★ optimum, ■ θ₀)")
     ax1.legend(fontsize=7, loc="upper right")
 
     steps = result["steps"]
@@ -288,30 +296,29 @@ def draw_orders_2d(fig, result, show_cloud=True, show_windowed=True, log_steps=T
     names = [("forward", FORWARD, 1), ("backward", BACKWARD, 2)]
     if show_windowed:
         names.append(("windowed", WINDOWED, 1))
+
+    def tr(v):
+        v = np.asarray(v, dtype=float)
+        return np.log10(np.maximum(v, FLOOR)) if log_steps else v
+
     for key, color, lw in names:
         s = steps[key]
-        n = np.arange(len(s))
         label = (result["windowed_name"] if key == "windowed" else key) + f": {ev[key]} evals"
-        if div[key] is not None:
-            label += f", diverged at step {div[key]}"
-        vals = _positive(s, 1e-17) if log_steps else s
-        ax2.plot(n, vals, color=color, lw=lw, label=label)
+        ax2.plot(np.arange(len(s)), tr(s), color=color, lw=lw, label=label)
     pred = result["prediction"]
     s = steps["backward"]
     if np.isfinite(pred["lyapunov"]) and len(s) and np.isfinite(s[0]) and s[0] > 0:
         n = np.arange(len(s))
-        ref = s[0] * np.exp(pred["lyapunov"] * n)
-        ax2.plot(n, np.maximum(ref, 1e-17) if log_steps else ref, "k--", lw=1,
+        ax2.plot(n, tr(s[0] * np.exp(np.minimum(pred["lyapunov"] * n, 700))), "k--", lw=1,
                  label=f"predicted slope {pred['lyapunov']:.3f}/step")
     if log_steps:
-        ax2.set_yscale("log")
-        finite = _finite(np.concatenate(list(steps.values())))
-        finite = finite[finite > 0]
-        top = finite.max() * 3 if finite.size else 10.0
-        ax2.set_ylim(1e-17, min(top, 1e12))
-    any_div = [k for k, v in div.items() if v is not None]
-    title = "step size ‖θₙ₊₁ − θₙ‖"
-    if any_div:
-        title = f"diverged at step {min(div[k] for k in any_div)} ({', '.join(any_div)})"
-    ax2.set(xlabel="step n", ylabel="step size", title=title)
+        finite = _finite(tr(np.concatenate(list(steps.values()))))
+        bottom = max(np.log10(FLOOR), finite.min() - 1) if finite.size else np.log10(FLOOR)
+        ax2.set_ylim(bottom - 0.5, min(finite.max() + 1 if finite.size else 1, 100))
+    bad = {k: v for k, v in div.items() if v is not None}
+    title = ("log₁₀ " if log_steps else "") + "step size ‖θₙ₊₁ − θₙ‖"
+    if bad:
+        title = (f"diverged at step {min(bad.values())} "
+                 f"({', '.join(f'{k} at {v}' for k, v in bad.items())})")
+    ax2.set(xlabel="step n", title=title)
     ax2.legend(fontsize=7, loc="lower left")

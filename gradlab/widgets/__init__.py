@@ -14,4 +14,5 @@ from .forward_gradient import (  # noqa: F401
     test_function_explorer,
 )
 from .forward_mode import forward_mode_explorer  # noqa: F401
+from .iteration_order import backward_sgd_explorer, digits_order_explorer  # noqa: F401
 from .reverse_mode import reverse_sweep_stepper  # noqa: F401
