@@ -238,7 +238,9 @@ class FeedbackNetwork:
     sg_hidden, sg_lr, bootstrap, lam: the synthetic-gradient modules (dni/cdni only);
     decoupled: which hidden layers (numbered 1..depth) get a module (default: every one; the
     layers between modules get backprop from the module above them);
-    update_prob: each hidden layer updates with this probability per step.
+    update_prob: each hidden layer updates with this probability per step (here only the
+    optimiser step is skipped — the signals are still computed for the metrics; the pipeline
+    in `gradlab.synthetic_gradients.run_decoupled` skips the work itself).
     """
 
     def __init__(self, sizes, method, rng, act="relu", loss="softmax_ce", lr=1e-3,
@@ -289,11 +291,16 @@ class FeedbackNetwork:
             logits = self.predict(x)
             return output_error(logits, y, self.loss)[0], error_rate(logits, y, self.loss)
 
-    def signals(self, x, y):
-        """Everything one step computes, without updating: forward pass, δs, updates, metrics."""
+    def signals(self, x, y, reference=True):
+        """Everything one step computes, without updating: forward pass, δs and updates, and
+        (if `reference`, or if the method needs it) backprop's δs and updates beside them."""
         a, h = forward(self.layers, x, self.act)
         value, e = output_error(h[-1], y, self.loss)
-        ref = backprop_deltas(self.layers, a, e, self.act)
+        needs_true = self.modules is not None and (self.lam != 1.0 or not self.bootstrap)
+        if reference or needs_true or self.method == "backprop":
+            ref = backprop_deltas(self.layers, a, e, self.act)
+        else:
+            ref = None
         out = {"loss": value, "a": a, "h": h, "e": e, "ref_deltas": ref}
         m = self.method
         if m == "backprop":
@@ -308,7 +315,10 @@ class FeedbackNetwork:
             deltas = self._sg_deltas(a, h, e, y, ref, out)
         out["deltas"] = deltas
         out["grads"] = weight_grads(h, deltas)
-        out["ref_grads"] = out["grads"] if m == "backprop" else weight_grads(h, ref)
+        if m == "backprop":
+            out["ref_grads"] = out["grads"]
+        else:
+            out["ref_grads"] = weight_grads(h, ref) if reference else None
         return out
 
     def _sg_deltas(self, a, h, e, y, ref, out):
@@ -326,13 +336,14 @@ class FeedbackNetwork:
             W_above = self.layers[i + 1]["W"]
             from_above = deltas[i + 1] @ W_above.T  # = bootstrap_target(g_{i+1}, a_{i+1}, ...)
             if i in self.modules:
-                true_g[i] = ref[i + 1] @ W_above.T  # ∂ℓ/∂hᵢ, for λ-mixing and the metrics
+                # ∂ℓ/∂hᵢ, for λ-mixing, bootstrap=False and the metrics (None if not computed)
+                true_g[i] = None if ref is None else ref[i + 1] @ W_above.T
                 g_hat[i] = self.modules[i].predict(h[i + 1], ctx)
                 targets[i] = from_above if self.bootstrap else true_g[i]
                 g = mix(g_hat[i], true_g[i], self.lam)
             else:
                 g = from_above
-            deltas[i] = g * dphi(a[i])
+            deltas[i] = g if self.act == "linear" else g * dphi(a[i])
         out.update(g_hat=g_hat, true_g=true_g, sg_targets=targets, ctx=ctx)
         return deltas
 
@@ -341,7 +352,7 @@ class FeedbackNetwork:
         (arrays over layers 1..L; the output layer is exact for every method) and, for DNI/cDNI,
         each module's regression loss and the cosine of ĝᵢ with the true ∂L/∂hᵢ."""
         with np.errstate(all="ignore"):
-            s = self.signals(x, y)
+            s = self.signals(x, y, reference=track)
             info = {"loss": s["loss"]}
             if track:
                 info.update(alignment(s["deltas"], s["ref_deltas"], s["grads"], s["ref_grads"]))
@@ -367,7 +378,7 @@ class FeedbackNetwork:
 # ----------------------------------------------------------------------------------------
 
 def train(method, data, hidden=(256, 256, 256), epochs=20, batch_size=64, rng=None,
-          progress=None, track=True, **options):
+          progress=None, track=True, shuffle_rng=None, **options):
     """Train a FeedbackNetwork with `method` on data = (x_train, y_train, x_test, y_test).
 
     Returns a dict of arrays: per step "loss" and (if track) "cos_delta", "relerr_delta",
@@ -375,8 +386,11 @@ def train(method, data, hidden=(256, 256, 256), epochs=20, batch_size=64, rng=No
     (steps, hidden layers) for DNI/cDNI]; per epoch "epoch_step", "train_loss", "test_loss",
     "test_error"; "diverged_at" (a step, or None) and the trained "network". A non-finite loss
     stops training (divergence is a result, not an exception).
+    `rng` draws the initial weights (and feedback matrices, SG modules) and, unless
+    `shuffle_rng` is given, the minibatch order too.
     """
     rng = np.random.default_rng(0) if rng is None else rng
+    shuffle_rng = rng if shuffle_rng is None else shuffle_rng
     x_tr, y_tr, x_te, y_te = data
     sizes = [x_tr.shape[1], *hidden, y_tr.shape[1]]
     net = FeedbackNetwork(sizes, method, rng, **options)
@@ -394,7 +408,7 @@ def train(method, data, hidden=(256, 256, 256), epochs=20, batch_size=64, rng=No
     evaluate(net.evaluate(x_tr, y_tr)[0])
     diverged, k = None, 0
     for epoch in range(epochs):
-        order = rng.permutation(n)
+        order = shuffle_rng.permutation(n)
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size]
             info = net.step(x_tr[idx], y_tr[idx], track=track)
@@ -415,3 +429,67 @@ def train(method, data, hidden=(256, 256, 256), epochs=20, batch_size=64, rng=No
     out.update(method=method, sizes=sizes, steps_per_epoch=per_epoch, diverged_at=diverged,
                network=net)
     return out
+
+
+# ----------------------------------------------------------------------------------------
+# Data and analysis helpers used by the experiments and notebooks
+# ----------------------------------------------------------------------------------------
+
+def digits_task(seed=0, task="classes"):
+    """The digits as (x_train, y_train, x_test, y_test) for `train` (via gradlab.datasets).
+
+    task="classes": 10-way, one-hot targets (softmax_ce); task="odd": the scalar task
+    "is the digit odd?", targets of shape (n, 1) (binary_ce) — the task kickback needs.
+    """
+    from .datasets import load_digits_split
+
+    d = load_digits_split(seed=seed)
+    if task == "classes":
+        return d.X_train, d.Y_train, d.X_test, d.Y_test
+    if task == "odd":
+        return (d.X_train, (d.y_train % 2).astype(float)[:, None],
+                d.X_test, (d.y_test % 2).astype(float)[:, None])
+    raise ValueError(f"unknown task {task!r}; choose 'classes' or 'odd'")
+
+
+def end_to_end_map(layers):
+    """W₁W₂⋯W_L: what a linear network (no biases, φ = identity) computes, x ↦ x·P."""
+    P = layers[0]["W"]
+    for layer in layers[1:]:
+        P = P @ layer["W"]
+    return P
+
+
+def linear_cka(X, Y):
+    """Linear centred kernel alignment between representations X (n, p) and Y (n, q) of the
+    same n inputs: ‖XᵀY‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F) after centring; 1 = same up to rotation and
+    scale, 0 = unrelated. Invariant to orthogonal maps and isotropic scaling, not to any
+    invertible linear map (Kornblith et al. 2019)."""
+    X = X - X.mean(axis=0)
+    Y = Y - Y.mean(axis=0)
+    num = np.linalg.norm(X.T @ Y) ** 2
+    den = np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y)
+    return float(num / den) if den > 0 else float("nan")
+
+
+def singular_values(X):
+    """Singular values of the centred representation, normalised to sum to 1."""
+    s = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
+    return s / s.sum() if s.sum() > 0 else s
+
+
+def effective_rank(X):
+    """exp(entropy of the normalised singular values): how many directions the layer uses."""
+    p = singular_values(X)
+    p = p[p > 0]
+    return float(np.exp(-np.sum(p * np.log(p))))
+
+
+def linear_probe_error(h_train, y_train, h_test, y_test, ridge=1e-2):
+    """Test error of a ridge-regression classifier (one-hot targets) fitted on a layer's
+    activations: how linearly separable the classes are at that layer."""
+    mu, sd = h_train.mean(axis=0), h_train.std(axis=0) + 1e-8
+    A = np.c_[(h_train - mu) / sd, np.ones(len(h_train))]
+    B = np.c_[(h_test - mu) / sd, np.ones(len(h_test))]
+    W = np.linalg.solve(A.T @ A + ridge * len(A) * np.eye(A.shape[1]), A.T @ y_train)
+    return float(np.mean((B @ W).argmax(axis=1) != y_test.argmax(axis=1)))

@@ -165,3 +165,255 @@ class SyntheticGradient:
         if np.isfinite(loss):
             self.opt.step(self.params, grads)
         return loss
+
+
+# ----------------------------------------------------------------------------------------
+# What decoupling buys: update unlocking. A schedule model and a real concurrent pipeline.
+# ----------------------------------------------------------------------------------------
+
+def _per_layer(x, n):
+    x = np.broadcast_to(np.asarray(x, dtype=float), (n,))
+    return np.array(x)
+
+
+def pipeline_schedule(n_layers, forward=1.0, backward=2.0, sg=0.5, n_batches=6, mode="dni",
+                      update_prob=1.0, rng=None):
+    """A schedule of `n_batches` batches through `n_layers` layers, one layer per device.
+
+    Costs (time units, scalars or one per layer): forward fᵢ, backward bᵢ (δ and the weight
+    update), sg sᵢ (the module's prediction and regression step; DNI only).
+    - mode "backprop" (update-locked): a batch goes forward through every device, then backward;
+      device 1 cannot start the next batch until the backward pass has reached it, so a batch
+      takes Σ(fᵢ + bᵢ) and only one device is busy at a time.
+    - mode "dni": device i does fᵢ, hands its output on, then at once its backward from the
+      synthetic gradient (bᵢ + sᵢ), then takes the next batch as soon as its input is there
+      (still forward-locked). With update_prob p < 1 each layer updates with probability p.
+    Returns dict(tasks=[(device, start, end, kind, batch)], makespan, per_batch (steady-state
+    time per batch: the slowest device's load), kinds).
+    """
+    L = int(n_layers)
+    f, b, s = _per_layer(forward, L), _per_layer(backward, L), _per_layer(sg, L)
+    rng = np.random.default_rng(0) if rng is None else rng
+    tasks = []
+    if mode == "backprop":
+        t = 0.0
+        for k in range(n_batches):
+            for i in range(L):
+                tasks.append((i, t, t + f[i], "forward", k))
+                t += f[i]
+            for i in range(L - 1, -1, -1):
+                tasks.append((i, t, t + b[i], "backward", k))
+                t += b[i]
+        return dict(tasks=tasks, makespan=t, per_batch=float(np.sum(f + b)))
+    if mode != "dni":
+        raise ValueError(f"mode must be 'backprop' or 'dni', got {mode!r}")
+    free = np.zeros(L)  # when each device is next free
+    for k in range(n_batches):
+        ready = 0.0  # when this batch's input to device i is available
+        for i in range(L):
+            start = max(free[i], ready)
+            tasks.append((i, start, start + f[i], "forward", k))
+            ready = start + f[i]
+            t = ready
+            if i == L - 1 or update_prob >= 1.0 or rng.random() < update_prob:
+                if i < L - 1:
+                    tasks.append((i, t, t + s[i], "sg", k))
+                    t += s[i]
+                tasks.append((i, t, t + b[i], "backward", k))
+                t += b[i]
+            free[i] = t
+    p = np.where(np.arange(L) == L - 1, 1.0, update_prob)
+    s_eff = np.where(np.arange(L) == L - 1, 0.0, s)
+    per_batch = float(np.max(f + p * (b + s_eff)))
+    return dict(tasks=tasks, makespan=float(free.max()), per_batch=per_batch)
+
+
+def speedup_model(n_layers, forward=1.0, backward=2.0, sg=0.5, update_prob=1.0):
+    """Steady-state speed-up of DNI over locked backprop on L devices, and its two factors.
+
+    total = Σ(f+b) / maxᵢ(fᵢ + p(bᵢ+sᵢ)) = work × parallel, where
+    work = Σ(f+b) / Σ(f + p(b+s))  — doing less (p < 1) or more (SG cost) work per batch; this
+           part would speed up even a single device;
+    parallel = Σ(f + p(b+s)) / maxᵢ(fᵢ + p(bᵢ+sᵢ)) ≤ L — layers working at the same time.
+    """
+    L = int(n_layers)
+    f, b, s = _per_layer(forward, L), _per_layer(backward, L), _per_layer(sg, L)
+    last = np.arange(L) == L - 1
+    p = np.where(last, 1.0, update_prob)
+    load = f + p * (b + np.where(last, 0.0, s))
+    work = float(np.sum(f + b) / np.sum(load))
+    parallel = float(np.sum(load) / np.max(load))
+    return dict(total=work * parallel, work=work, parallel=parallel)
+
+
+def _relu_stage_forward(layers, x, last):
+    a, h = [], [x]
+    for j, (W, b) in enumerate(layers):
+        z = h[-1] @ W + b
+        a.append(z)
+        h.append(z if (last and j == len(layers) - 1) else np.maximum(z, 0.0))
+    return a, h
+
+
+def _relu_stage_backward(layers, a, h, g_out, last, lr, need_input_grad=True):
+    """Backprop g_out = ∂ℓ/∂(stage output) through the stage, SGD-update it, return ∂ℓ/∂input."""
+    n = h[0].shape[0]
+    g = g_out
+    for j in range(len(layers) - 1, -1, -1):
+        W, b = layers[j]
+        delta = g if (last and j == len(layers) - 1) else g * (a[j] > 0)
+        g = delta @ W.T if (j > 0 or need_input_grad) else None
+        W -= lr * (h[j].T @ delta) / n
+        b -= lr * delta.mean(axis=0)
+    return g
+
+
+def make_pipeline_problem(width=1024, n_layers=4, n_in=256, n_classes=10, batch_size=256,
+                          n_batches=20, seed=0):
+    """Layers (W, b) of a ReLU MLP and a stream of batches (x, one-hot y) from a random teacher."""
+    rng = np.random.default_rng(seed)
+    sizes = [n_in] + [width] * n_layers + [n_classes]
+    layers = [(rng.normal(0, np.sqrt(2.0 / m), (m, k)), np.zeros(k))
+              for m, k in zip(sizes[:-1], sizes[1:])]
+    teacher = rng.normal(size=(n_in, n_classes))
+    batches = []
+    for _ in range(n_batches):
+        x = rng.normal(size=(batch_size, n_in))
+        batches.append((x, np.eye(n_classes)[(x @ teacher).argmax(axis=1)]))
+    return layers, batches
+
+
+def _softmax_error(logits, y):
+    z = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    return float(-np.mean(np.sum(y * np.log(p + 1e-12), axis=1))), p - y
+
+
+def run_locked(layers, batches, lr=0.01, threads=None):
+    """Locked backprop, one Python thread (BLAS may use `threads`). Returns examples/s, losses."""
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    layers = [(W.copy(), b.copy()) for W, b in layers]
+    losses = []
+    with threadpool_limits(limits=threads):
+        start = time.perf_counter()
+        for x, y in batches:
+            a, h = _relu_stage_forward(layers, x, last=True)
+            loss, e = _softmax_error(h[-1], y)
+            losses.append(loss)
+            _relu_stage_backward(layers, a, h, e, True, lr, need_input_grad=False)
+        elapsed = time.perf_counter() - start
+    n = sum(len(x) for x, _ in batches)
+    return dict(examples_per_s=n / elapsed, seconds=elapsed, losses=np.array(losses))
+
+
+def run_decoupled(layers, batches, n_workers=2, lr=0.01, sg_lr=1e-3, threads_per_worker=1,
+                  concurrent=True, update_prob=1.0, seed=0):
+    """Layers split into `n_workers` consecutive stages; between stages a linear cDNI module.
+
+    A stage takes a batch, runs forward, hands its output on, and at once updates from its
+    module's synthetic gradient (no backward lock); it sends the gradient w.r.t. its input down
+    as the target (true from the last stage, bootstrapped otherwise) for the module below,
+    which regresses on targets as they arrive.
+    concurrent=True: each stage is a Python thread (matrix products release the GIL, so the
+    stages really run at the same time); False: the same stages, round-robin in one thread —
+    the same work without parallelism. update_prob p: a stage below the top does its backward,
+    update and module regression for a batch with probability p (the top stage always learns).
+    Returns examples/s, the top stage's losses and the modules' regression losses.
+    """
+    import queue
+    import threading
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    layers = [(W.copy(), b.copy()) for W, b in layers]
+    bounds = np.linspace(0, len(layers), n_workers + 1).round().astype(int)
+    stages = [layers[bounds[k]:bounds[k + 1]] for k in range(n_workers)]
+    if any(len(st) == 0 for st in stages):
+        raise ValueError(f"{len(layers)} layers cannot be split over {n_workers} workers")
+    n_classes = batches[0][1].shape[1]
+    rng = np.random.default_rng(seed)
+    modules = [SyntheticGradient(stages[k][-1][0].shape[1], rng, "linear", n_classes, lr=sg_lr)
+               for k in range(n_workers - 1)]
+    learns = rng.random((n_workers, len(batches))) < update_prob
+    learns[-1] = True
+    fwd = [queue.Queue() for _ in range(n_workers)]
+    back = [queue.Queue() for _ in range(n_workers)]
+    losses, sg_losses = [], [[] for _ in modules]
+
+    def stage(k):
+        """Stage k as a generator: one batch per `next`."""
+        last = k == n_workers - 1
+        pending = {}
+
+        def learn_from_targets(block):
+            while pending:
+                try:
+                    j, target = back[k].get(block=block)
+                except queue.Empty:
+                    return
+                h_out, y = pending.pop(j)
+                if target is not None:
+                    sg_losses[k].append(modules[k].update(h_out, target, y))
+
+        for j in range(len(batches)):
+            x, y = batches[j] if k == 0 else fwd[k].get()
+            a, h = _relu_stage_forward(stages[k], x, last)
+            if not last:
+                fwd[k + 1].put((h[-1], y))
+            if learns[k, j]:
+                if last:
+                    loss, g_out = _softmax_error(h[-1], y)
+                    losses.append(loss)
+                else:
+                    g_out = modules[k].predict(h[-1], y)
+                    pending[j] = (h[-1], y)
+                g_in = _relu_stage_backward(stages[k], a, h, g_out, last, lr,
+                                            need_input_grad=k > 0)
+            else:
+                g_in = None
+            if k > 0 and learns[k - 1, j]:
+                back[k - 1].put((j, g_in))
+            if not last:
+                learn_from_targets(block=False)
+            yield j
+        if not last:
+            learn_from_targets(block=True)
+
+    errors = []
+
+    def run_thread(k):
+        try:
+            for _ in stage(k):
+                pass
+        except Exception as exc:  # reported to the caller
+            errors.append(exc)
+
+    with threadpool_limits(limits=threads_per_worker):
+        start = time.perf_counter()
+        if concurrent:
+            threads = [threading.Thread(target=run_thread, args=(k,), daemon=True)
+                       for k in range(n_workers)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=600)
+        else:
+            gens = [stage(k) for k in range(n_workers)]
+            for _ in range(len(batches)):
+                for g in gens:
+                    next(g)
+            for g in gens:
+                for _ in g:
+                    pass
+        elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    n = sum(len(x) for x, _ in batches)
+    return dict(examples_per_s=n / elapsed, seconds=elapsed, losses=np.array(losses),
+                sg_losses=[np.array(v) for v in sg_losses], stage_bounds=bounds.tolist(),
+                updates_done=int(learns.sum()))
