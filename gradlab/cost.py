@@ -15,7 +15,9 @@ A gradient (m = 1) costs a small constant times one evaluation of f, however lar
 ∇²f(x) v by forward-over-reverse costs a few gradients; the full Hessian costs n of them.
 
 Everything here is a pure function: arrays and settings in, numbers out. Randomness comes from
-a `numpy.random.Generator` passed in; times are the best of several repeats (`best_of`).
+a `numpy.random.Generator` passed in; times are the best of several repeats (`best_of`), by
+the wall clock (clock="wall") or by the CPU time of this thread (clock="cpu"), which does not
+count the time other programs on a busy machine hold the processor.
 """
 
 from __future__ import annotations
@@ -78,42 +80,49 @@ def rosenbrock(x, xp=gnp):
 # ----------------------------------------------------------------------------------------
 
 
-def _calibrate(fn, min_time, max_number):
+CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
+
+
+def _calibrate(fn, min_time, max_number, now):
     """How many calls of fn() last at least min_time (at most max_number), and their time."""
     number = 1
     while True:
-        start = time.perf_counter()
+        start = now()
         for _ in range(number):
             fn()
-        elapsed = time.perf_counter() - start
+        elapsed = now() - start
         if elapsed >= min_time or number >= max_number:
             return number, elapsed
         number = min(max_number, number * max(2, int(1.5 * min_time / max(elapsed, 1e-9))))
 
 
-def best_of_each(fns, repeat=5, min_time=1e-3, max_number=10_000):
+def best_of_each(fns, repeat=5, min_time=1e-3, max_number=10_000, clock="wall"):
     """Seconds per call of each fn() in `fns`: the best of `repeat` timings, each of enough calls
     to last at least `min_time`. The repeats are interleaved (f, g, f, g, ...), so a burst of
     load on the machine slows every function alike and their ratio stays honest; the minimum
     is the timing least disturbed by everything else running.
+
+    clock="wall" measures elapsed time; clock="cpu" the CPU time of this thread (right for
+    single-threaded work such as these small arrays, and immune to other programs' load).
     """
+    now = CLOCKS[clock]
     numbers, best = [], []
     for fn in fns:
-        number, elapsed = _calibrate(fn, min_time, max_number)
+        number, elapsed = _calibrate(fn, min_time, max_number, now)
         numbers.append(number)
         best.append(elapsed / number)
     for _ in range(repeat - 1):
         for k, (fn, number) in enumerate(zip(fns, numbers)):
-            start = time.perf_counter()
+            start = now()
             for _ in range(number):
                 fn()
-            best[k] = min(best[k], (time.perf_counter() - start) / number)
+            best[k] = min(best[k], (now() - start) / number)
     return best
 
 
-def best_of(fn, repeat=5, min_time=1e-3, max_number=10_000):
+def best_of(fn, repeat=5, min_time=1e-3, max_number=10_000, clock="wall"):
     """Seconds per call of fn(): the best of `repeat` timings (see `best_of_each`)."""
-    return best_of_each([fn], repeat, min_time, max_number)[0]
+    return best_of_each([fn], repeat, min_time, max_number, clock)[0]
 
 
 def count_passes(f, x):
@@ -163,7 +172,7 @@ def _crossover(sizes, ratio):
 # ----------------------------------------------------------------------------------------
 
 
-def jacobian_sweep(sizes, fixed, vary, rng, hidden=32, repeat=3, progress=None):
+def jacobian_sweep(sizes, fixed, vary, rng, hidden=32, repeat=3, progress=None, clock="wall"):
     """Time jacfwd and jacrev of `TwoLayer` functions as one dimension grows.
 
     vary="n": inputs n run over `sizes` with m = `fixed` outputs; vary="m": the other way round.
@@ -182,7 +191,7 @@ def jacobian_sweep(sizes, fixed, vary, rng, hidden=32, repeat=3, progress=None):
         out["m"].append(m)
         t_f, t_fwd, t_rev = best_of_each(
             [lambda f=f, x=x: f(x), lambda fwd=fwd, x=x: fwd(x), lambda rev=rev, x=x: rev(x)],
-            repeat)
+            repeat, clock=clock)
         out["t_f"].append(t_f)
         out["t_fwd"].append(t_fwd)
         out["t_rev"].append(t_rev)
@@ -192,14 +201,14 @@ def jacobian_sweep(sizes, fixed, vary, rng, hidden=32, repeat=3, progress=None):
         if progress is not None:
             progress(k + 1, len(sizes))
     result = {k: np.array(v) for k, v in out.items()}
-    result.update(sizes=np.array(sizes), vary=vary, fixed=fixed, hidden=hidden)
+    result.update(sizes=np.array(sizes), vary=vary, fixed=fixed, hidden=hidden, clock=clock)
     result["ratio"] = result["t_fwd"] / result["t_rev"]
     result["crossover"] = _crossover(sizes, result["ratio"])
     return result
 
 
 def jacobian_cost(sizes=(1, 2, 4, 8, 16, 32, 64), fixed=16, hidden=32, repeat=3, seed=0,
-                  progress=None):
+                  progress=None, clock="wall"):
     """Both sweeps: n grows with m = fixed, then m grows with n = fixed. {"n": ..., "m": ...}."""
     rng = np.random.default_rng(seed)
     total = 2 * len(sizes)
@@ -210,10 +219,10 @@ def jacobian_cost(sizes=(1, 2, 4, 8, 16, 32, 64), fixed=16, hidden=32, repeat=3,
         return lambda done, _total: progress(offset + done, total)
 
     return {
-        "n": jacobian_sweep(sizes, fixed, "n", rng, hidden, repeat, part(0)),
-        "m": jacobian_sweep(sizes, fixed, "m", rng, hidden, repeat, part(len(sizes))),
+        "n": jacobian_sweep(sizes, fixed, "n", rng, hidden, repeat, part(0), clock),
+        "m": jacobian_sweep(sizes, fixed, "m", rng, hidden, repeat, part(len(sizes)), clock),
         "settings": {"sizes": list(sizes), "fixed": fixed, "hidden": hidden, "repeat": repeat,
-                     "seed": seed},
+                     "seed": seed, "clock": clock},
     }
 
 
@@ -331,7 +340,7 @@ def finite_difference_gradient(f, x, h=1e-6):
 
 
 def cheap_gradient(sizes=(10, 100, 1_000, 10_000, 100_000), fd_max=1_000, repeat=3, seed=0,
-                   f=rosenbrock, progress=None):
+                   f=rosenbrock, progress=None, clock="wall"):
     """time(grad f) / time(f) as n grows, beside finite differences' n + 1 evaluations.
 
     Finite differences are timed only up to n = fd_max (beyond that they are just slow);
@@ -342,10 +351,10 @@ def cheap_gradient(sizes=(10, 100, 1_000, 10_000, 100_000), fd_max=1_000, repeat
     g = gradlab.grad(f)
     for k, n in enumerate(sizes):
         x = rng.standard_normal(n)
-        t_f, t_grad = best_of_each([lambda x=x: f(x), lambda x=x: g(x)], repeat)
+        t_f, t_grad = best_of_each([lambda x=x: f(x), lambda x=x: g(x)], repeat, clock=clock)
         rows["t_f"].append(t_f)
         rows["t_grad"].append(t_grad)
-        rows["t_fd"].append(best_of(lambda x=x: finite_difference_gradient(f, x), 1, 0.0, 1)
+        rows["t_fd"].append(best_of(lambda x=x: finite_difference_gradient(f, x), 1, 0.0, 1, clock)
                             if n <= fd_max else np.nan)
         if progress is not None:
             progress(k + 1, len(sizes))
@@ -357,7 +366,8 @@ def cheap_gradient(sizes=(10, 100, 1_000, 10_000, 100_000), fd_max=1_000, repeat
     return result
 
 
-def hvp_cost(sizes=(4, 8, 16, 32, 64), repeat=3, seed=0, f=rosenbrock, progress=None):
+def hvp_cost(sizes=(4, 8, 16, 32, 64), repeat=3, seed=0, f=rosenbrock, progress=None,
+             clock="wall"):
     """Time ∇²f(x) v by forward-over-reverse against the full Hessian, and check they agree.
 
     Returns t_grad, t_hvp, t_hessian (seconds) and max |hvp − H v| per size.
@@ -369,7 +379,7 @@ def hvp_cost(sizes=(4, 8, 16, 32, 64), repeat=3, seed=0, f=rosenbrock, progress=
         x, v = rng.standard_normal(n), rng.standard_normal(n)
         t_grad, t_hvp, t_hessian = best_of_each(
             [lambda x=x: g(x), lambda x=x, v=v: gradlab.hvp(f, x, v), lambda x=x: hess(x)],
-            repeat)
+            repeat, clock=clock)
         rows["t_grad"].append(t_grad)
         rows["t_hvp"].append(t_hvp)
         rows["t_hessian"].append(t_hessian)

@@ -112,8 +112,19 @@ def test_hvp_matches_the_full_hessian():
     assert result["t_hessian"].shape == (2,)
 
 
-def test_best_of_counts_calls():
+@pytest.mark.parametrize("clock", ["wall", "cpu"])
+def test_best_of_counts_calls(clock):
     calls = []
-    t = cost.best_of(lambda: calls.append(1), repeat=3, min_time=1e-4)
+    t = cost.best_of(lambda: calls.append(1), repeat=3, min_time=1e-4, clock=clock)
     assert t > 0
     assert len(calls) >= 3
+
+
+def test_best_of_each_interleaves_and_ranks():
+    order = []
+    slow = np.ones(200_000)
+    t_fast, t_slow = cost.best_of_each([lambda: order.append("f"),
+                                        lambda: (order.append("s"), slow.sum())],
+                                       repeat=3, min_time=0.0, max_number=1, clock="cpu")
+    assert order == ["f", "s"] * 3
+    assert t_slow > t_fast

@@ -48,11 +48,11 @@ def test_settings_wait_for_run(w):
 
 
 @pytest.mark.parametrize("settings", [
-    {"fixed": 1, "largest": 8, "hidden": 4, "repeat": 1},
-    {"fixed": 64, "largest": 8, "hidden": 512, "repeat": 5},
-    {"fixed": 1, "largest": 256, "hidden": 4, "repeat": 1},
-    {"fixed": 64, "largest": 256, "hidden": 512, "repeat": 1},
-    {"fixed": 16, "largest": 16, "hidden": 32, "repeat": 2},
+    {"fixed": 1, "largest": 8, "hidden": 4, "repeat": 1, "clock": "cpu"},
+    {"fixed": 64, "largest": 8, "hidden": 512, "repeat": 9, "clock": "wall"},
+    {"fixed": 1, "largest": 256, "hidden": 4, "repeat": 1, "clock": "wall"},
+    {"fixed": 64, "largest": 256, "hidden": 512, "repeat": 1, "clock": "cpu"},
+    {"fixed": 16, "largest": 16, "hidden": 32, "repeat": 2, "clock": "wall"},
 ])
 def test_compute_controls_at_extremes(w, settings):
     before_png, before = w.png, w.result
@@ -67,6 +67,7 @@ def test_compute_controls_at_extremes(w, settings):
     assert sweep_n["sizes"][-1] == settings["largest"]
     assert np.all(sweep_n["m"] == settings["fixed"]) and np.all(sweep_m["n"] == settings["fixed"])
     assert sweep_n["hidden"] == settings["hidden"]
+    assert sweep_n["clock"] == settings["clock"] == w.result["settings"]["clock"]
     np.testing.assert_array_equal(sweep_n["jvps"], sweep_n["n"])
     np.testing.assert_array_equal(sweep_m["vjps"], sweep_m["m"])
     for name in ("show", "log_x", "log_y", "crossover"):  # every view still draws

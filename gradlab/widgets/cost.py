@@ -17,15 +17,16 @@ from .base import Explorer
 SIZE_LIMITS = (8, 16, 32, 64, 128, 256)
 
 
-def measure(fixed=16, largest=64, hidden=32, repeat=5, progress=None):
+def measure(fixed=16, largest=64, hidden=32, repeat=5, clock="wall", progress=None):
     """Both sweeps (n grows with m = fixed, m grows with n = fixed) over 1, 2, 4, ..., largest."""
     sizes = [2 ** k for k in range(int(largest).bit_length()) if 2 ** k <= largest]
-    return cost.jacobian_cost(sizes, fixed, hidden, repeat, seed=0, progress=progress)
+    return cost.jacobian_cost(sizes, fixed, hidden, repeat, seed=0, progress=progress,
+                              clock=clock)
 
 
 def draw(fig, result, **view):
-    """The two sweeps, with fixed margins (a redraw must stay well under 0.15 s)."""
-    return draw_jacobian_cost(fig, result, fixed_layout=True, **view)
+    """The two sweeps, compact (fixed margins, no overall title): redraws must be quick."""
+    return draw_jacobian_cost(fig, result, compact=True, **view)
 
 
 def jacobian_cost_explorer():
@@ -40,6 +41,8 @@ def jacobian_cost_explorer():
                              style=style),
         "repeat": W.IntSlider(value=5, min=1, max=9, description="repeats (best of)",
                               style=style, continuous_update=False),
+        "clock": W.Dropdown(options=[("wall clock", "wall"), ("CPU time (this thread)", "cpu")],
+                            value="wall", description="clock", style=style),
         "show": W.ToggleButtons(options=[("time", "time"), ("jacfwd / jacrev", "ratio")],
                                 value="time", description="show", style=style),
         "log_x": W.Checkbox(value=True, description="log x"),

@@ -113,7 +113,10 @@ mode.** A loss function has m = 1: that is why training uses reverse mode (backp
 
 Try it yourself. Change the fixed size and the largest size, press **Run** (this measures),
 then flip between time and the ratio, or the log axes: those only redraw what was measured.
-Does the crossover follow the fixed size? What does a wider hidden layer change?"""),
+Does the crossover follow the fixed size? What does a wider hidden layer change? If the curves
+are jagged, your machine is busy with something else: the *wall clock* counts the time other
+programs hold the processor, while the *CPU time* of this thread counts only our own work —
+switch the clock and run again."""),
     ("code", """\
 gradlab.widgets.jacobian_cost_explorer()"""),
     ("md", """\
@@ -170,8 +173,9 @@ for n, r in zip(cheap["sizes"], cheap["grad_ratio"]):
     print(f"n = {n:>6d}: time(grad f) / time(f) = {r:5.1f}   "
           f"finite differences: {n + 1} evaluations")"""),
     ("md", """\
-The gradient's ratio stays within a band — roughly 5 to 20 here, depending on the machine and
-on what else it is doing — while finite differences' grows like n. Where f takes only
+The gradient's ratio stays within a band — between about 5 and 40 on the machines we tried,
+depending on the machine, the array sizes (large temporaries are expensive to allocate) and
+what else the machine is doing — while finite differences' grows like n. Where f takes only
 microseconds (small n), what we measure is mostly Python's bookkeeping: building the tape and
 calling each rule. Theory (counting arithmetic operations, not Python calls) bounds the ratio
 by a small constant, about 4 to 5 for the usual primitives; gradlab is written to be read, not
