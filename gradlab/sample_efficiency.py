@@ -48,6 +48,7 @@ Contexts, actions and noise come from a passed `numpy.random.Generator`. Everyth
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +60,16 @@ PROTOCOLS = ("same", "online")
 CONTEXTS = ("discrete", "continuous")
 SQRT3 = np.sqrt(3.0)
 LAMBDAS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def single_threaded():
+    """A context in which BLAS uses one thread. Our matrices are small: threads only add
+    overhead, and on a busy machine spinning BLAS threads make small products ~50× slower."""
+    try:
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 # ----------------------------------------------------------------------------------------
