@@ -29,10 +29,10 @@ import time
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-# glibc gives large temporaries (> 128 KiB: the 256 × 128 activations here) back to the
-# kernel as soon as they are freed, so the next one page-faults all over again; on this kind
-# of virtual machine that can cost more than the arithmetic. The second table is measured in a
-# child process with that trimming turned off, to separate allocator cost from engine cost.
+# glibc can give large temporaries (> 128 KiB: the 256 × 128 activations here) back to the
+# kernel as soon as they are freed, so the next one page-faults all over again; on some virtual
+# machines that costs more than the arithmetic. --malloc-table repeats the measurements in a
+# child process with that turned off, to separate allocator cost from engine cost.
 MALLOC_TUNED = "glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=1073741824"
 
 import autograd  # noqa: E402
@@ -292,8 +292,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
     parser.add_argument("--rows-only", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--no-malloc-table", action="store_true",
-                        help="skip the second table (glibc trimming off, in a child process)")
+    parser.add_argument("--malloc-table", action="store_true",
+                        help="also measure (a)-(c) in a child process with glibc's heap "
+                             "trimming off (GLIBC_TUNABLES), to separate allocator cost")
     args = parser.parse_args(argv)
     if args.rows_only:  # the child process of the second table
         print("\n".join(measure(args.quick)))
@@ -318,7 +319,7 @@ def main(argv=None):
     print("-" * 118)
     print("\n".join(rows))
 
-    if not args.no_malloc_table and "GLIBC_TUNABLES" not in env:
+    if args.malloc_table and "GLIBC_TUNABLES" not in env:
         child_env = dict(env, GLIBC_TUNABLES=MALLOC_TUNED)
         cmd = [sys.executable, __file__, "--rows-only"] + (["--quick"] if args.quick else [])
         done = subprocess.run(cmd, env=child_env, capture_output=True, text=True)
