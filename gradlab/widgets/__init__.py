@@ -16,3 +16,4 @@ from .forward_gradient import (  # noqa: F401
 from .forward_mode import forward_mode_explorer  # noqa: F401
 from .iteration_order import backward_sgd_explorer, digits_order_explorer  # noqa: F401
 from .reverse_mode import reverse_sweep_stepper  # noqa: F401
+from .sample_efficiency import bandit_learning_explorer, sg_vs_bp_explorer  # noqa: F401

@@ -1,0 +1,112 @@
+"""sg_vs_bp_explorer and bandit_learning_explorer headless: every control, extremes included."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradlab.widgets.sample_efficiency import (
+    bandit_learning_explorer,
+    compute,
+    errors,
+    sg_vs_bp_explorer,
+)
+
+
+@pytest.fixture(scope="module")
+def w():
+    return sg_vs_bp_explorer()
+
+
+@pytest.fixture(scope="module")
+def wl():
+    return bandit_learning_explorer()
+
+
+def test_builds_with_a_result(w, wl):
+    for x in (w, wl):
+        assert x.error is None
+        assert x.png[:4] == b"\x89PNG"
+        assert x.run_button is not None and x.progress.value == 1.0
+    assert list(w.result["n"]) == [8, 16, 32, 64, 128, 256, 512, 1024]
+    assert wl.result["reward"].shape[:2] == (3, 10)
+
+
+@pytest.mark.parametrize("name,values", [
+    ("lam", [0.0, 1.0, 0.25, 0.5]),
+    ("log_y", [False, True]),
+    ("relative", [False, True]),
+])
+def test_view_controls_redraw_without_recomputing(w, name, values):
+    result = w.result
+    for value in values:
+        before = w.png
+        w.controls[name].value = value
+        assert w.error is None
+        assert w.result is result
+        assert w.png != before
+        assert w.last_redraw_s is not None
+
+
+def test_learning_view_redraws(wl):
+    result = wl.result
+    for value in ("reward", "regret"):
+        before = wl.png
+        wl.controls["show"].value = value
+        assert wl.error is None and wl.result is result and wl.png != before
+
+
+def test_settings_wait_for_run(w):
+    result = w.result
+    w.controls["sigma"].value = 30.0
+    assert w.result is result and "Run" in w.message.value
+    w.run()
+    assert w.result is not result and w.result["sigma"] == 30.0
+
+
+@pytest.mark.parametrize("settings", [
+    {"sigma": 0.0, "n_max": 64, "sufficient": True, "m": 1, "contexts": "discrete",
+     "protocol": "same"},
+    {"sigma": 100.0, "n_max": 64, "sufficient": False, "m": 32, "contexts": "discrete",
+     "protocol": "online"},
+    {"sigma": 100.0, "n_max": 4096, "sufficient": False, "m": 1, "contexts": "continuous",
+     "protocol": "online"},
+    {"sigma": 0.0, "n_max": 256, "sufficient": True, "m": 2, "contexts": "continuous",
+     "protocol": "same"},
+])
+def test_compute_controls_at_extremes(w, settings):
+    before_png, before = w.png, w.result
+    for name, value in settings.items():
+        w.controls[name].value = value
+    w.run()
+    assert w.error is None
+    assert w.result is not before and w.png != before_png
+    assert w.result["n"][-1] == settings["n_max"]
+    assert np.all(np.isfinite(w.result["bp"])) and np.all(np.isfinite(w.result["sg"]))
+    for lam in (0.0, 1.0, 0.5):  # the view still draws at every λ
+        w.controls["lam"].value = lam
+        assert w.error is None
+
+
+@pytest.mark.parametrize("settings", [
+    {"sigma": 0.0, "m": 1, "sufficient": True, "lam": 0.0, "seeds": 2, "steps": 10},
+    {"sigma": 100.0, "m": 16, "sufficient": False, "lam": 1.0, "seeds": 2, "steps": 30},
+    {"sigma": 3.0, "m": 8, "sufficient": True, "lam": 0.3, "seeds": 30, "steps": 10},
+])
+def test_learning_controls_at_extremes(wl, settings):
+    before_png, before = wl.png, wl.result
+    for name, value in settings.items():
+        wl.controls[name].value = value
+    wl.run()
+    assert wl.error is None
+    assert wl.result is not before and wl.png != before_png
+    assert wl.result["reward"].shape[1] == settings["seeds"]
+
+
+def test_mixing_the_cache_matches_the_estimator():
+    r = compute(sigma=1.0, n_max=64, runs=10, progress=None)
+    e = errors(r, (0.0, 0.5, 1.0))
+    np.testing.assert_allclose(e["mse"], e["bias2"] + e["variance"])
+    mixed = 0.5 * (r["bp"] + r["sg"])
+    direct = np.mean(np.sum((mixed - r["truth"]) ** 2, axis=-1), axis=0)
+    np.testing.assert_allclose(e["mse"][1], direct)
