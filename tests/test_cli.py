@@ -58,6 +58,7 @@ def test_run_topic_quick_writes_pngs_and_results(tmp_path, capsys):
     _check_schema(record)
     assert record["quick"] is True
     assert record["seeds"] == [0]
+    assert record["config"]["clock"] in ("cpu", "wall")
     assert all(h["paper_value"] is None for h in record["headlines"])
     assert len(record["figures"]) >= 2
     for name in record["figures"]:
