@@ -4,6 +4,8 @@
 #               (browser test included: skipped without /usr/bin/chromium, failing under CI=true)
 #   make test-browser  only the JupyterLab + Chromium test (tests/test_browser.py)
 #   make bench  run benchmarks/run_all.py (ratios against references, never timed assertions)
+#   make exercises  otter assign the exercise notebooks: student versions (committed) and
+#               autograder zips in build/exercises/ (docs/instructor/exercises.md)
 #   make clean  remove .venv, build outputs and caches
 
 PYTHON ?= python3
@@ -58,3 +60,10 @@ clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts
 	find . -path ./.git -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) \
 		-prune -exec rm -rf {} +
+
+# Instructor sources (notebooks/exercises/instructor/, generated from notebooks/src/) -> otter
+# assign -> student versions in notebooks/exercises/student/ and autograder zips in
+# build/exercises/NAME/autograder/; otter grades the solutions with each zip (stops on failure).
+.PHONY: exercises
+exercises: $(STAMP_TEST)
+	$(BIN)/python notebooks/src/make_exercises.py

@@ -165,6 +165,8 @@ class CheckResult:
         return self.passed
 
     def text(self):
+        if self.status == NOT_DONE:
+            return f"{_MARK[self.status]} {self.name}: not done yet — {self.message}"
         return f"{_MARK[self.status]} {self.name}: {self.message}"
 
     def __str__(self):
