@@ -77,8 +77,8 @@ class Cost:
         return self.f_evals + r_f * self.jvps + r_b * self.vjps
 
     def __str__(self):
-        parts = [f"{v} {k}" for k, v in (("f-evals", self.f_evals), ("JVPs", self.jvps),
-                                         ("VJPs", self.vjps)) if v]
+        names = (("f-eval", self.f_evals), ("JVP", self.jvps), ("VJP", self.vjps))
+        parts = [f"{v} {k}{'s' if v != 1 else ''}" for k, v in names if v]
         return ", ".join(parts) or "free"
 
 
@@ -91,6 +91,21 @@ class Estimate:
     cost: Cost
     method: str
     info: dict = field(default_factory=dict)
+
+
+def one_blas_thread():
+    """A context limiting BLAS to one thread while it is open.
+
+    The matrices here are small (batch 64, a few hundred units); on a busy machine, BLAS
+    threads waiting for each other made them several times slower than one thread, and timings
+    erratic. threadpoolctl comes with scikit-learn; without it this does nothing.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        import contextlib
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
 
 
 # ----------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .estimators import ESTIMATORS, estimate, ravel, sample_directions
+from .estimators import ESTIMATORS, estimate, one_blas_thread, ravel, sample_directions
 
 # ----------------------------------------------------------------------------------------
 # Sampling.
@@ -44,10 +44,11 @@ def sample_estimates(method, f, x, rng, n_samples, **options):
     if method not in ESTIMATORS:
         raise ValueError(f"unknown estimator {method!r}; choose from {list(ESTIMATORS)}")
     engine = {"engine": options["engine"]} if "engine" in options else {}
-    true = ravel(estimate("exact", f, x, **engine).grad)[0]
-    samples = np.empty((n_samples, true.size))
-    for s in range(n_samples):
-        samples[s] = ravel(estimate(method, f, x, rng, **options).grad)[0]
+    with one_blas_thread():
+        true = ravel(estimate("exact", f, x, **engine).grad)[0]
+        samples = np.empty((n_samples, true.size))
+        for s in range(n_samples):
+            samples[s] = ravel(estimate(method, f, x, rng, **options).grad)[0]
     return samples, true
 
 
@@ -63,11 +64,12 @@ def forward_gradient_samples(a, rng, n_samples, K=1, distribution="gaussian",
     n = a.size
     out = np.empty((n_samples, n))
     block = max(1, int(max_floats // max(1, K * n)))
-    for start in range(0, n_samples, block):
-        stop = min(n_samples, start + block)
-        V = sample_directions(rng, (stop - start, K, n), distribution)  # (S, K, n)
-        d = V @ a  # (S, K): the directional derivatives
-        out[start:stop] = np.einsum("sk,skn->sn", d, V) / K
+    with one_blas_thread():
+        for start in range(0, n_samples, block):
+            stop = min(n_samples, start + block)
+            V = sample_directions(rng, (stop - start, K, n), distribution)  # (S, K, n)
+            d = V @ a  # (S, K): the directional derivatives
+            out[start:stop] = np.einsum("sk,skn->sn", d, V) / K
     return out
 
 

@@ -144,6 +144,7 @@ def test_cost_arithmetic():
     assert c == E.Cost(2, 1, 3) and 2 * E.Cost(jvps=1) == E.Cost(jvps=2)
     assert c.in_f_evals(r_f=2.0, r_b=4.0) == 2 + 2 + 12
     assert str(E.Cost(jvps=2)) == "2 JVPs" and str(E.Cost()) == "free"
+    assert str(E.Cost(f_evals=1, vjps=1)) == "1 f-eval, 1 VJP"
 
 
 def test_numpy_engine_gives_the_same_numbers(net):

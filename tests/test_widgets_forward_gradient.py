@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from gradlab.widgets.forward_gradient import (
+    beale_rosenbrock_explorer,
     digits_training_explorer,
     forward_gradient_cosine_explorer,
-    test_function_explorer,
 )
 
 
@@ -87,17 +87,17 @@ def test_cosine_explorer_relative_error_at_extremes(cos_w):
 
 @pytest.fixture(scope="module")
 def tf_w():
-    return test_function_explorer()
+    return beale_rosenbrock_explorer()
 
 
-def test_test_function_explorer_builds(tf_w):
+def test_beale_rosenbrock_explorer_builds(tf_w):
     assert tf_w.error is None and tf_w.run_button is not None and tf_w.progress.value == 1.0
     r = tf_w.result
     assert r["function"] == "beale" and r["fgd"]["steps"] == 1000
     assert r["fgd"]["path"].shape[0] == 5
 
 
-def test_test_function_explorer_view(tf_w):
+def test_beale_rosenbrock_explorer_view(tf_w):
     _toggle_view(tf_w, "x_axis")
 
 
@@ -123,7 +123,7 @@ def test_huge_learning_rate_is_drawn_as_divergence(tf_w):
     {"lr": 1e-5, "steps": 100}, {"K": 8, "lr": 0.01}, {"K": 1}, {"n_seeds": 1}, {"n_seeds": 10},
     {"seed": 100}, {"seed": 0, "steps": 300},
 ])
-def test_test_function_explorer_controls(tf_w, values):
+def test_beale_rosenbrock_explorer_controls(tf_w, values):
     _set(tf_w, function="beale")
     r = _run_and_check(tf_w, **values)
     if "n_seeds" in values:
@@ -133,7 +133,7 @@ def test_test_function_explorer_controls(tf_w, values):
 
 
 @pytest.mark.slow
-def test_test_function_explorer_longest_run(tf_w):
+def test_beale_rosenbrock_explorer_longest_run(tf_w):
     _set(tf_w, function="rosenbrock")
     r = _run_and_check(tf_w, steps=25_000, n_seeds=2)
     assert r["fgd"]["steps"] == 25_000 and r["fgd"]["loss"][:, -1].max() < 1e-2

@@ -52,7 +52,7 @@ def _test_function_run(name, steps, n_seeds, progress):
     fgd = result["fgd"]
     result["config"] = {"function": name, "x0": list(fgd["x0"]), "lr": fgd["lr"],
                         "steps": steps, "K": 1, "distribution": "gaussian",
-                        "time_axis": "iterations × measured time per step of one run"}
+                        "time_axis": "iterations × measured time per step of one run (thread CPU)"}
     result["seeds"] = list(fgd["seeds"])
     return result
 
@@ -161,10 +161,10 @@ def _digits_headlines(results):
         speed = np.array(t_fg) / np.array(t_bp)
         m, s = _mean_std(speed)
         heads.append(Headline(
-            f"digits {model}: wall-clock to reach loss {target:.3g}, FGD (K=1) / backprop", m,
+            f"digits {model}: training time to reach loss {target:.3g}, FGD (K=1) / backprop", m,
             "ratio", spread=s, n_seeds=len(rs), paper_value=PAPER_SPEEDUP, paper_verified=False,
             note="> 1 means backprop got there first; target = worst final loss of FGD K=1; "
-                 "our engines, one core"))
+                 "our engines, thread CPU time, evaluation points only"))
     return heads
 
 
@@ -190,7 +190,8 @@ def run_runtime(quick=False, progress=None):
     return {"rows": rows, "paper": {"R_f": PAPER_R_F, "R_b": PAPER_R_B},
             "config": {"batch_size": 64, "sizes": {m: list(fg.model_sizes(m))
                                                    for m in ("logreg", "mlp")},
-                       "timing": "fastest of interleaved rounds, one BLAS thread"},
+                       "timing": "fastest of interleaved rounds, thread CPU time, one BLAS "
+                                 "thread"},
             "seeds": []}
 
 

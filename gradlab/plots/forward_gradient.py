@@ -158,7 +158,7 @@ def draw_loss_curves(ax, result, x_axis="iteration"):
         _band(ax, x, gap, color, label + _diverged_note(run))
     ax.set_yscale("log")
     ax.set_xlabel("iteration" if x_axis == "iteration" else
-                  "wall-clock seconds (iterations × measured time per step of one run)")
+                  "seconds (iterations × CPU time per step of one run)")
     ax.set_ylabel("f(x) − f*")
     ax.legend(fontsize=7)
 
@@ -227,7 +227,8 @@ def draw_digits_curves(fig, result, metric="both", x_axis="iteration"):
         else:
             ax.set_ylabel("test accuracy")
             ax.set_ylim(0, 1)
-        ax.set_xlabel("iteration" if x_axis == "iteration" else "training seconds (our engines)")
+        ax.set_xlabel("iteration" if x_axis == "iteration" else
+                      "training seconds (CPU time of one thread, our engines)")
         ax.legend(fontsize=7)
     model = {"mlp": "MLP", "logreg": "logistic regression"}.get(result["model"], result["model"])
     fig.suptitle(f"Digits, {model}: mean ± std over {len(result['seeds'])} seeds", fontsize=10)
@@ -254,6 +255,7 @@ def draw_runtime(fig, result):
     ax.bar(x + 0.2, rb, 0.4, color=GD_COLOR, label="$R_b$: backprop step / f")
     for xi, a, b in zip(x, rf, rb):
         ax.text(xi, max(a, b) * 1.03, f"{a / b:.2f}", ha="center", fontsize=8)
+    ax.set_ylim(0, 1.15 * max(max(rf), max(rb)))
     ax.set_xticks(x, labels, fontsize=8)
     ax.set_ylabel("time per iteration / time of f")
     ax.set_title("Cost per iteration (numbers above bars: $R_f/R_b$; < 1 means FGD is cheaper)",

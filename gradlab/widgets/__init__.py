@@ -9,9 +9,9 @@ Each topic has its own module; the builders are collected here.
 from .base import Explorer, render_png  # noqa: F401
 from .cost import jacobian_cost_explorer  # noqa: F401
 from .forward_gradient import (  # noqa: F401
+    beale_rosenbrock_explorer,
     digits_training_explorer,
     forward_gradient_cosine_explorer,
-    test_function_explorer,
 )
 from .forward_mode import forward_mode_explorer  # noqa: F401
 from .iteration_order import backward_sgd_explorer, digits_order_explorer  # noqa: F401

@@ -1,7 +1,7 @@
 """Explorers for forward gradients (notebook 04).
 
     gradlab.widgets.forward_gradient_cosine_explorer()   # n, K, distribution → histogram
-    gradlab.widgets.test_function_explorer()             # Beale / Rosenbrock, η, seed → paths
+    gradlab.widgets.beale_rosenbrock_explorer()             # Beale / Rosenbrock, η, seed → paths
     gradlab.widgets.digits_training_explorer()           # MLP / log-reg training curves
 
 Each builder returns a `gradlab.widgets.base.Explorer`; the computing is done by
@@ -60,7 +60,7 @@ def forward_gradient_cosine_explorer():
 # (b) Beale and Rosenbrock.
 # ----------------------------------------------------------------------------------------
 
-def test_function_compute(function="beale", lr=0.01, steps=1000, K=1, n_seeds=5, seed=0,
+def paths_compute(function="beale", lr=0.01, steps=1000, K=1, n_seeds=5, seed=0,
                           progress=None):
     """GD and n_seeds forward-gradient runs on a 2-D test function (see
     `forward_gradient.compare_on_test_function`)."""
@@ -72,7 +72,7 @@ def _draw_test_function(fig, result, x_axis="iteration"):
     return P.draw_test_function(fig, result, x_axis=x_axis)
 
 
-def test_function_explorer():
+def beale_rosenbrock_explorer():
     """Beale or Rosenbrock: gradient descent and forward-gradient descent from the standard
     start; learning rate, steps, K, number of seeds. Press Run (Rosenbrock's 25,000 steps take
     a few seconds); choosing a function resets η and steps to the reproductions' values."""
@@ -99,7 +99,7 @@ def test_function_explorer():
         controls["steps"].value = tf.steps
 
     controls["function"].observe(reset_defaults, names="value")
-    return Explorer(controls, test_function_compute, _draw_test_function, view=("x_axis",),
+    return Explorer(controls, paths_compute, _draw_test_function, view=("x_axis",),
                     run_button=True, figsize=(11, 4.2),
                     title="Gradient descent vs forward-gradient descent")
 
