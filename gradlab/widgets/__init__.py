@@ -8,6 +8,7 @@ Each topic has its own module; the builders are collected here.
 
 from .base import Explorer, render_png  # noqa: F401
 from .cost import jacobian_cost_explorer  # noqa: F401
+from .feedback import feedback_explorer, pipeline_explorer, sg_module_explorer  # noqa: F401
 from .forward_gradient import (  # noqa: F401
     beale_rosenbrock_explorer,
     digits_training_explorer,
