@@ -52,7 +52,8 @@ __all__ = [
     "Trajectory", "sgd_step", "compose_forward", "compose_backward", "forward_sgd",
     "backward_sgd", "windowed_backward_sgd", "lie_bracket", "step_sizes", "fit_log_slope",
     "lyapunov_exponent", "ks_two_sample", "ar1_grad", "ar1_stationary_variance",
-    "ar1_backward_closed_form", "LeastSquares", "make_least_squares", "contraction_predictions",
+    "ar1_backward_closed_form", "ar1_compare", "LeastSquares", "make_least_squares",
+    "contraction_predictions",
     "DigitsMLP", "digits_orders", "tail_stats", "orders_2d", "progress_slices",
 ]
 
@@ -378,6 +379,30 @@ def ar1_backward_closed_form(theta0, xis, lr):
                                                                                    axes=1)
 
 
+def ar1_compare(lr, sigma, n_runs, n_steps, rng):
+    """Forward iterates and backward limits of AR(1) for n_runs independent runs (vectorised).
+
+    Returns the forward stationary variance (across runs, averaged over the steps after the
+    burn-in), the variance of the backward limits (independent noise), both samples (forward at
+    the last step, backward limits) and the Kolmogorov–Smirnov two-sample statistic and p-value.
+    """
+    theta0 = np.zeros(n_runs)
+    fwd_noise = sigma * rng.normal(size=(n_steps, n_runs))
+    bwd_noise = sigma * rng.normal(size=(n_steps, n_runs))  # independent: a fair 2-sample test
+    fwd = forward_sgd(ar1_grad, theta0, fwd_noise, lr)
+    # steps until the start is forgotten: |1−η|^(2n) < 1e-8
+    rate = abs(1.0 - lr)
+    burn = n_steps // 2 if rate == 0 else min(n_steps // 2, int(np.ceil(np.log(1e-8) /
+                                                                      (2 * np.log(rate)))))
+    var_fwd = float(np.mean(np.var(fwd.thetas[burn:], axis=1)))
+    limits = compose_backward(ar1_grad, theta0, bwd_noise, lr)
+    ks_stat, ks_p = ks_two_sample(fwd.thetas[-1], limits)
+    return {"lr": lr, "var_forward": var_fwd, "var_backward": float(np.var(limits)),
+            "theory": ar1_stationary_variance(lr, sigma), "ks_stat": ks_stat, "ks_p": ks_p,
+            "forward_sample": fwd.thetas[-1], "backward_limits": limits,
+            "burn_in": burn}
+
+
 @dataclass
 class LeastSquares:
     """L(θ) = 1/(2m) Σᵢ (aᵢ·θ − yᵢ)² with noisy targets (no θ fits every row exactly).
@@ -601,7 +626,7 @@ def tail_stats(curve, frac=0.25, upto=None):
 
 def digits_orders(lr=0.6, n_steps=150, batch_size=16, windows=(4,), modes=("sliding",),
                   backward_steps=0, seed=0, equal_compute=True, hidden=32, backend="gradlab",
-                  warm_start=0, warm_steps=0, progress=None):
+                  warm_start=0, warm_steps=0, warm_lr=None, progress=None):
     """Forward SGD vs windowed (and optionally full) backward SGD on the digits MLP, one seed.
 
     All methods see the same batch sequence from the same initial parameters. Forward SGD is
@@ -610,17 +635,18 @@ def digits_orders(lr=0.6, n_steps=150, batch_size=16, windows=(4,), modes=("slid
     step, parameter step sizes) keyed by method name, plus the settings.
 
     warm_start > 0 adds the contraction test near a minimum: forward SGD runs `warm_start` steps
-    (on its own batches) to θ_W; from θ_W, full backward SGD and forward SGD each run
-    `warm_steps` steps on the same batches ("warm" curves, whose evaluations do not include the
-    warm-up).
+    (on its own batches, at η = warm_lr, default lr) to θ_W; from θ_W, full backward SGD and
+    forward SGD each run `warm_steps` steps on the same batches at η = warm_lr ("warm" curves,
+    whose evaluations do not include the warm-up).
     """
     with single_threaded_blas():
         return _digits_orders(lr, n_steps, batch_size, windows, modes, backward_steps, seed,
-                              equal_compute, hidden, backend, warm_start, warm_steps, progress)
+                              equal_compute, hidden, backend, warm_start, warm_steps,
+                              lr if warm_lr is None else warm_lr, progress)
 
 
 def _digits_orders(lr, n_steps, batch_size, windows, modes, backward_steps, seed, equal_compute,
-                   hidden, backend, warm_start, warm_steps, progress):
+                   hidden, backend, warm_start, warm_steps, warm_lr, progress):
     model = DigitsMLP(sizes=(64, hidden, 10), backend=backend)
     rng = np.random.default_rng(seed)
     theta0 = model.init(rng)
@@ -633,6 +659,7 @@ def _digits_orders(lr, n_steps, batch_size, windows, modes, backward_steps, seed
             else:
                 full, rest = divmod(n_steps, k)
                 longest = max(longest, full * k * (k + 1) // 2 + rest * (rest + 1) // 2)
+        longest = max(longest, backward_steps * (backward_steps + 1) // 2)
     batches = model.sample_batches(rng, longest, batch_size)
     work = ([longest] + [k * n_steps for _, k in methods] + [backward_steps ** 2 // 2]
             + [warm_start + warm_steps ** 2 // 2])
@@ -653,15 +680,15 @@ def _digits_orders(lr, n_steps, batch_size, windows, modes, backward_steps, seed
     if warm_start and warm_steps:
         warm_rng = np.random.default_rng([seed, 1])
         theta_w = compose_forward(model.grad, theta0,
-                                     model.sample_batches(warm_rng, warm_start, batch_size), lr)
+                                  model.sample_batches(warm_rng, warm_start, batch_size), warm_lr)
         more = model.sample_batches(warm_rng, warm_steps, batch_size)
-        warm["forward (warm)"] = _curves(forward_sgd(model.grad, theta_w, more, lr, **lim))
-        warm["backward (full, warm)"] = _curves(backward_sgd(model.grad, theta_w, more, lr,
-                                                                progress=parts[-1], **lim))
+        warm["forward (warm)"] = _curves(forward_sgd(model.grad, theta_w, more, warm_lr, **lim))
+        warm["backward (full, warm)"] = _curves(backward_sgd(model.grad, theta_w, more, warm_lr,
+                                                             progress=parts[-1], **lim))
     parts[-1](1, 1)
     return {"curves": curves, "warm": warm, "lr": lr, "n_steps": n_steps,
             "batch_size": batch_size, "seed": seed, "backward_steps": backward_steps,
-            "warm_start": warm_start, "warm_steps": warm_steps}
+            "warm_start": warm_start, "warm_steps": warm_steps, "warm_lr": warm_lr}
 
 
 def orders_2d(lr=0.2, batch_size=1, window=4, mode="sliding", seed=0, n_steps=150,

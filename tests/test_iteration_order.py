@@ -162,9 +162,7 @@ def test_step_norms_are_kept_without_the_iterates(ls2):
 
 @pytest.mark.parametrize("lr", [0.1, 0.5, 1.5])
 def test_ar1_forward_stationary_variance_is_eta_sigma2_over_2_minus_eta(lr):
-    from gradlab.experiments.iteration_order import ar1_compare
-
-    res = ar1_compare(lr, 2.0, 4000, 300, np.random.default_rng(10))
+    res = io.ar1_compare(lr, 2.0, 4000, 300, np.random.default_rng(10))
     theory = io.ar1_stationary_variance(lr, 2.0)
     assert theory == pytest.approx(lr * 4.0 / (2 - lr))
     assert res["var_forward"] == pytest.approx(theory, rel=0.04)
@@ -203,10 +201,8 @@ def test_ks_two_sample_tells_equal_laws_from_different_ones():
 
 def test_ar1_backward_limits_and_a_wrong_law_are_told_apart():
     """The same-law test can fail: backward limits at η are not forward iterates at 2η."""
-    from gradlab.experiments.iteration_order import ar1_compare
-
-    a = ar1_compare(0.2, 1.0, 3000, 200, np.random.default_rng(13))
-    b = ar1_compare(0.4, 1.0, 3000, 200, np.random.default_rng(14))
+    a = io.ar1_compare(0.2, 1.0, 3000, 200, np.random.default_rng(13))
+    b = io.ar1_compare(0.4, 1.0, 3000, 200, np.random.default_rng(14))
     assert io.ks_two_sample(a["backward_limits"], b["forward_sample"])[1] < 1e-3
 
 

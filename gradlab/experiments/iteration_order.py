@@ -49,30 +49,6 @@ def _ar1_settings(quick):
             "n_steps": 600, "traj_lr": 0.1, "traj_steps": 300, "seeds": [0, 1, 2, 3, 4]}
 
 
-def ar1_compare(lr, sigma, n_runs, n_steps, rng):
-    """Forward iterates and backward limits of AR(1) for n_runs independent runs (vectorised).
-
-    Returns the forward stationary variance (across runs, averaged over the steps after the
-    burn-in), the variance of the backward limits (independent noise), both samples (forward at
-    the last step, backward limits) and the Kolmogorov–Smirnov two-sample statistic and p-value.
-    """
-    theta0 = np.zeros(n_runs)
-    fwd_noise = sigma * rng.normal(size=(n_steps, n_runs))
-    bwd_noise = sigma * rng.normal(size=(n_steps, n_runs))  # independent: a fair 2-sample test
-    fwd = io.forward_sgd(io.ar1_grad, theta0, fwd_noise, lr)
-    # steps until the start is forgotten: |1−η|^(2n) < 1e-8
-    rate = abs(1.0 - lr)
-    burn = n_steps // 2 if rate == 0 else min(n_steps // 2, int(np.ceil(np.log(1e-8) /
-                                                                      (2 * np.log(rate)))))
-    var_fwd = float(np.mean(np.var(fwd.thetas[burn:], axis=1)))
-    limits = io.compose_backward(io.ar1_grad, theta0, bwd_noise, lr)
-    ks_stat, ks_p = io.ks_two_sample(fwd.thetas[-1], limits)
-    return {"lr": lr, "var_forward": var_fwd, "var_backward": float(np.var(limits)),
-            "theory": io.ar1_stationary_variance(lr, sigma), "ks_stat": ks_stat, "ks_p": ks_p,
-            "forward_sample": fwd.thetas[-1], "backward_limits": limits,
-            "burn_in": burn}
-
-
 def _run_ar1(quick=False, progress=None):
     """AR(1): forward stationary variance vs ησ²/(2−η); backward limits vs the forward law."""
     s = _ar1_settings(quick)
@@ -83,7 +59,7 @@ def _run_ar1(quick=False, progress=None):
         per_seed = []
         for seed in s["seeds"]:
             rng = np.random.default_rng([seed, int(round(lr * 1000))])
-            per_seed.append(ar1_compare(lr, s["sigma"], s["runs_per_seed"], s["n_steps"], rng))
+            per_seed.append(io.ar1_compare(lr, s["sigma"], s["runs_per_seed"], s["n_steps"], rng))
             done += 1
             parts[0](done, len(s["lrs"]) * len(s["seeds"]))
         rows.append({
@@ -346,11 +322,11 @@ register(f"{TOPIC}/least-squares", plot=_plot_least_squares, headlines=_headline
 def _digits_settings(quick):
     if quick:
         return {"lr": 0.6, "n_steps": 150, "batch_size": 16, "hidden": 32, "windows": [2, 8],
-                "modes": ["sliding", "blocked"], "backward_steps": 40, "warm_start": 150,
-                "warm_steps": 40, "seeds": [0]}
+                "modes": ["sliding", "blocked"], "backward_steps": 40, "warm_start": 300,
+                "warm_steps": 40, "warm_lr": 0.2, "seeds": [0]}
     return {"lr": 0.6, "n_steps": 300, "batch_size": 16, "hidden": 32, "windows": [2, 4, 8],
-            "modes": ["sliding", "blocked"], "backward_steps": 120, "warm_start": 400,
-            "warm_steps": 100, "seeds": [0, 1, 2, 3, 4]}
+            "modes": ["sliding", "blocked"], "backward_steps": 120, "warm_start": 600,
+            "warm_steps": 100, "warm_lr": 0.2, "seeds": [0, 1, 2, 3, 4]}
 
 
 def _run_digits(quick=False, progress=None):
@@ -363,6 +339,7 @@ def _run_digits(quick=False, progress=None):
                                   windows=tuple(s["windows"]), modes=tuple(s["modes"]),
                                   backward_steps=s["backward_steps"], seed=seed,
                                   warm_start=s["warm_start"], warm_steps=s["warm_steps"],
+                                  warm_lr=s["warm_lr"],
                                   hidden=s["hidden"], progress=parts[i]))
     summary = summarise_digits(runs)
     return {"config": {k: v for k, v in s.items() if k != "seeds"}, "seeds": s["seeds"],
@@ -459,9 +436,10 @@ def _headlines_digits(results):
     for name, rows in results.get("warm", {}).items():
         m, sd = _mean_sd([r["slope"] for r in rows])
         backward = name.startswith("backward")
+        cfg = results["config"]
         out.append(Headline(
-            f"{name}: slope of log‖θₙ₊₁ − θₙ‖ over {results['config']['warm_steps']} steps "
-            f"after {results['config']['warm_start']} warm-up steps", m, "per step", sd,
+            f"{name}: slope of log‖θₙ₊₁ − θₙ‖ over {cfg['warm_steps']} steps after "
+            f"{cfg['warm_start']} warm-up steps, η={cfg['warm_lr']}", m, "per step", sd,
             n_seeds, paper_value="backward SGD converges to a point near minima"
             if backward else None, paper_verified=True if backward else None,
             note=(PAPER + "; a negative slope means the backward iterate freezes; "

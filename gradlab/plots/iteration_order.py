@@ -58,7 +58,9 @@ def draw_ar1_laws(fig, results, lr_index=None):
     for both, over η."""
     rows = results["rows"]
     ax1, ax2 = fig.subplots(1, 2)
-    row = rows[len(rows) // 2 if lr_index is None else lr_index]
+    if lr_index is None:  # the η closest to 0.5 (at η = 1 the AR(1) map forgets θ in one step)
+        lr_index = int(np.argmin([abs(r["lr"] - 0.5) for r in rows]))
+    row = rows[lr_index]
     both = np.concatenate([row["forward_sample"], row["backward_limits"]])
     bins = np.linspace(np.percentile(both, 0.5), np.percentile(both, 99.5), 40)
     ax1.hist(row["forward_sample"], bins=bins, density=True, alpha=0.5, color=FORWARD,
@@ -228,7 +230,8 @@ def draw_digits_warm(fig, runs):
                          lw=1, label=label)
     r = runs[0]
     ax1.set(xlabel=f"step n after {r['warm_start']} warm-up steps", ylabel="‖θₙ₊₁ − θₙ‖",
-            title=f"near a minimum, η = {r['lr']:g}: does backward SGD freeze?")
+            title=f"near a minimum, η = {r.get('warm_lr', r['lr']):g}: does backward SGD "
+                  "freeze?")
     ax2.set(xlabel="step n", ylabel="training loss", title=f"{len(runs)} seed(s)")
     ax1.legend(fontsize=8)
 
