@@ -214,22 +214,44 @@ def test_the_timeout_is_for_the_whole_notebook(venv_kernel, tmp_path) -> None:
 LINK = re.compile(r"\]\(([^)\s]+\.ipynb)\)")
 
 
+SOLUTION_DIRS = {"instructor", "solutions"}  # notebooks/exercises/<these>/: instructor versions
+
+
 def course_notebooks() -> list[Path]:
     folder = ROOT / "notebooks"
     return [p for p in find_notebooks(folder) if p != START_HERE]
 
 
+def is_solution(path: Path) -> bool:
+    parts = path.relative_to(ROOT / "notebooks").parts
+    return len(parts) > 2 and parts[0] == "exercises" and parts[1] in SOLUTION_DIRS
+
+
 def test_start_here_links_every_notebook() -> None:
+    """Every notebook but the instructor versions of exercises (those are in the guide)."""
     assert START_HERE.exists(), "notebooks/00_start_here.ipynb is missing"
     nb = nbformat.read(START_HERE, as_version=4)
     links = {m for c in nb.cells if c.cell_type == "markdown" for m in LINK.findall(c.source)}
     folder = START_HERE.parent
-    expected = {p.relative_to(folder).as_posix() for p in course_notebooks()}
+    expected = {p.relative_to(folder).as_posix() for p in course_notebooks()
+                if not is_solution(p)}
     regenerate = "regenerate it: python notebooks/src/make_00_start_here.py"
     missing = sorted(expected - links)
     assert not missing, f"00_start_here.ipynb does not link {missing}; {regenerate}"
     dead = sorted(link for link in links if not (folder / link).exists())
     assert not dead, f"00_start_here.ipynb links notebooks that do not exist: {dead}; {regenerate}"
+    solutions = sorted(link for link in links if is_solution(folder / link))
+    assert not solutions, f"00_start_here.ipynb (for students) links solutions: {solutions}"
+
+
+def test_instructor_index_links_every_solution_notebook() -> None:
+    index = (INSTRUCTOR / "README.md").read_text()
+    linked = set(re.findall(r"\]\(\.\./\.\./notebooks/([^)\s]+\.ipynb)\)", index))
+    solutions = {p.relative_to(ROOT / "notebooks").as_posix() for p in course_notebooks()
+                 if is_solution(p)}
+    missing = sorted(solutions - linked)
+    assert not missing, (f"docs/instructor/README.md does not link {missing}; "
+                         "regenerate it: python notebooks/src/make_00_start_here.py")
 
 
 def test_every_numbered_notebook_has_instructor_answers() -> None:

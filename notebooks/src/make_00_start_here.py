@@ -6,8 +6,9 @@
 
 Re-run it whenever a notebook is added, renamed or retitled: the course map lists every notebook in
 notebooks/ and notebooks/exercises/, each with its first heading as the link text and the first
-sentence after that heading as its one line. tests/test_notebooks.py checks that the committed
-00 notebook links every notebook there is.
+sentence after that heading as its one line. Instructor versions of exercises
+(notebooks/exercises/instructor/) are listed in the instructor guide instead of the course map.
+tests/test_notebooks.py checks that the committed 00 notebook links every other notebook.
 """
 
 from __future__ import annotations
@@ -26,10 +27,20 @@ TARGET = NOTEBOOKS / "00_start_here.ipynb"
 INSTRUCTOR = ROOT / "docs" / "instructor"
 INSTRUCTOR_INDEX = INSTRUCTOR / "README.md"
 EXERCISES = "exercises"
+SOLUTION_DIRS = {"instructor", "solutions"}
+ABBREVIATIONS = {"al", "e.g", "i.e", "cf", "vs", "eq", "fig", "resp", "approx"}
+
+
+def is_solution(path: Path) -> bool:
+    """Instructor versions of exercises (notebooks/exercises/instructor/...): listed in the
+    instructor guide, not in the students' course map."""
+    parts = path.relative_to(NOTEBOOKS).parts
+    return len(parts) > 2 and parts[0] == EXERCISES and parts[1] in SOLUTION_DIRS
 
 
 def course_notebooks(tracked_only: bool = False) -> list[Path]:
-    """Every notebook of the course except this one: numbered ones first, then exercises.
+    """Every notebook of the course except this one: numbered ones first, then exercises
+    (solutions included; `is_solution` tells them apart).
 
     tracked_only: only those git already tracks (to commit a map while others are still
     writing theirs)."""
@@ -50,13 +61,19 @@ def _plain(text: str) -> str:
     """Markdown inline text without links, emphasis and code marks, on one line."""
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"[*_`]+", "", text)
+    text = re.sub(r"[*`$]+", "", text)
+    text = re.sub(r"(?<!\w)_(.+?)_(?!\w)", r"\1", text)  # _emphasis_, not T_B
     return " ".join(text.split())
 
 
 def _first_sentence(text: str, limit: int = 240) -> str:
-    match = re.match(r"(.+?[.!?])(\s|$)", text)
-    sentence = match.group(1) if match else text
+    sentence = text
+    for match in re.finditer(r"[.!?](?=\s|$)", text):
+        before = text[: match.start()].rsplit(None, 1)[-1].lstrip("(").lower()
+        if before in ABBREVIATIONS or re.fullmatch(r"[a-z]", before):
+            continue  # "et al.", "e.g.", an initial
+        sentence = text[: match.end()]
+        break
     if len(sentence) > limit:
         sentence = sentence[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
     return sentence
@@ -208,7 +225,7 @@ QUESTIONS = """\
 
 def course_map(paths: list[Path]) -> str:
     top = [p for p in paths if p.parent == NOTEBOOKS]
-    exercises = [p for p in paths if p.parent != NOTEBOOKS]
+    exercises = [p for p in paths if p.parent != NOTEBOOKS and not is_solution(p)]
     parts = ["## The course map",
              "The notebooks, in the suggested order. Click a title to open it."]
     parts.append("\n".join(_link_lines(top)) if top else "*(no notebooks yet)*")
@@ -255,12 +272,22 @@ def instructor_index(paths: list[Path]) -> str:
         "| notebook | answers |",
         "| --- | --- |",
     ]
-    for path in [TARGET] + paths:
+    for path in [TARGET] + [p for p in paths if p.parent == NOTEBOOKS]:
         rel = path.relative_to(NOTEBOOKS).as_posix()
         guide = INSTRUCTOR / f"{path.stem}.md"
         answers = f"[{guide.name}]({guide.name})" if guide.exists() else "*(not written yet)*"
         lines.append(f"| [{rel}](../../notebooks/{rel}) | {answers} |")
-    notebook_stems = {p.stem for p in [TARGET] + paths}
+    solutions = [p for p in paths if is_solution(p)]
+    if solutions:
+        lines += ["", "## Exercise solutions", "",
+                  "The instructor versions of the exercises (kept out of the students' course "
+                  "map):",
+                  ""]
+        for path in solutions:
+            title, _ = title_and_line(path)
+            rel = path.relative_to(NOTEBOOKS).as_posix()
+            lines.append(f"- [{title}](../../notebooks/{rel}) `{rel}`")
+    notebook_stems = {p.stem for p in [TARGET] + paths if p.parent == NOTEBOOKS}
     extra = sorted(p for p in INSTRUCTOR.glob("*.md")
                    if p != INSTRUCTOR_INDEX and p.stem not in notebook_stems)
     if extra:
