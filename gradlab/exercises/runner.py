@@ -6,13 +6,15 @@ becomes an `Outcome` that the check turns into a message. The check itself retur
 `CheckResult` (passed / not done yet / failed, and the message), prints the message, and never
 raises (`result.assert_passed()` raises on purpose, for the autograder's tests).
 
-The timeout uses SIGALRM when we are on the main thread of a Unix process (a Jupyter kernel
-runs cells there), which really interrupts a runaway loop; elsewhere (Windows, other threads)
-the call runs in a daemon thread that we stop waiting for.
+The timeout uses SIGALRM when we are on the main thread of a Unix process with no other timer
+running (a Jupyter kernel runs cells there), which really interrupts a runaway loop; elsewhere
+(Windows, other threads, under pytest-timeout) the call runs in a daemon thread, and a thread
+still running at the deadline gets an asynchronous exception that stops a Python loop.
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
 import signal
 import sysconfig
@@ -108,6 +110,17 @@ def _call_with_alarm(fn, args, kwargs, timeout):
         signal.signal(signal.SIGALRM, previous)
 
 
+def _stop(worker):
+    """Raise _Timeout inside a runaway thread (CPython), so it does not spin on forever.
+
+    Code stuck inside one long C call (a huge numpy operation) only stops when that call
+    returns; the thread is a daemon either way.
+    """
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident),
+                                               ctypes.py_object(_Timeout))
+    worker.join(1.0)
+
+
 def _call_in_thread(fn, args, kwargs, timeout):
     box = {}
 
@@ -121,7 +134,10 @@ def _call_in_thread(fn, args, kwargs, timeout):
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
+        _stop(worker)
         return Outcome(timed_out=True)
+    if isinstance(box.get("error"), KeyboardInterrupt):
+        raise box["error"]
     if "error" in box:
         return Outcome(error=box["error"], where=_student_line(box["error"]))
     return Outcome(value=box.get("value"))
