@@ -277,3 +277,93 @@ def test_stochastic_updates_skip_layers(rng):
     np.testing.assert_array_equal(net.layers[0]["W"], before[0])
     np.testing.assert_array_equal(net.layers[1]["W"], before[1])
     assert not np.array_equal(net.layers[2]["W"], before[2])  # the output layer always updates
+
+
+# ----------------------------------------------------------------------------------------
+# Czarnecki et al.: linear models trained with synthetic gradients reach the backprop solution
+# ----------------------------------------------------------------------------------------
+
+def test_deep_linear_with_a_synthetic_gradient_converges_to_least_squares():
+    from gradlab.experiments.feedback import linear_convergence, linear_problem
+
+    X, Y, A_ls, loss_ls = linear_problem(2, 1, seed=0)
+    for method in ("cdni", "dni", "backprop"):
+        r = linear_convergence(X, Y, A_ls, loss_ls, method, depth=10, decoupled=(5,), lr=0.01,
+                               steps=1000, width=8, seed=100)
+        assert r["distance"][0] > 0.3  # starts far away
+        assert r["distance"][-1] < 1e-2, method  # the end-to-end map W₁⋯W₁₁ reaches A_ls
+        assert r["loss_gap"][-1] < 1e-4
+
+
+def test_the_label_matters_when_the_layer_cannot_see_the_target():
+    # 100-D inputs squeezed through 32 hidden units: hᵢ does not determine y, so a module that
+    # sees only hᵢ (DNI) cannot predict the gradient and training stalls; cDNI converges
+    from gradlab.experiments.feedback import linear_convergence, linear_problem
+
+    X, Y, A_ls, loss_ls = linear_problem(100, 10, seed=0)
+    runs = {m: linear_convergence(X, Y, A_ls, loss_ls, m, depth=1, decoupled=(1,), lr=0.03,
+                                  steps=600, width=32, seed=100) for m in ("dni", "cdni")}
+    assert runs["cdni"]["distance"][-1] < 0.05
+    assert runs["dni"]["distance"][-1] > 0.5
+
+
+# ----------------------------------------------------------------------------------------
+# The experiments' plumbing on tiny settings (the real runs: gradlab run synthetic-gradients)
+# ----------------------------------------------------------------------------------------
+
+def test_experiments_are_registered():
+    from gradlab import experiments
+
+    names = [e.name for e in experiments.select("synthetic-gradients")]
+    assert names == ["synthetic-gradients/digits-table", "synthetic-gradients/linear-convergence",
+                     "synthetic-gradients/pipeline", "synthetic-gradients/representations"]
+
+
+def test_digits_table_plumbing():
+    from gradlab.experiments import feedback as E
+
+    r = E.digits_comparison(depths=(1, 2), seeds=(0, 1), width=16, epochs=1, batch_size=128,
+                            lr=3e-3, sg_lr=3e-3, act="tanh", sg_kind="linear")
+    r.update(config={}, seeds=[0, 1], paper=E.PAPER_MNIST)
+    assert len(r["errors"]["cdni"][2]) == 2 and len(r["scalar_errors"]["kickback"][1]) == 2
+    heads = E._digits_table_headlines(r)
+    cdni = [h for h in heads if h.name == "digits MLP, 2 hidden layers, cdni: test error"][0]
+    assert cdni.n_seeds == 2 and cdni.paper_verified is False and cdni.spread is not None
+    figs = E._digits_table_plot(r)
+    assert {"table", "error_vs_depth", "alignment_depth1", "alignment_depth2"} <= set(figs)
+
+
+def test_representations_plumbing():
+    from gradlab.experiments import feedback as E
+
+    r = E.compare_representations(depth=2, width=16, epochs=1, seeds=(0,), act="tanh")
+    r.update(config={}, seeds=[0])
+    assert r["cka"]["BP vs cdni"].shape == (1, 2)
+    assert np.all((r["cka"]["BP vs cdni"] > 0) & (r["cka"]["BP vs cdni"] <= 1 + 1e-9))
+    E._repr_headlines(r)
+    E._repr_plot(r)
+
+
+def test_pipeline_plumbing():
+    from gradlab.experiments import feedback as E
+
+    m = E.measure_pipeline(width=64, n_layers=2, batch_size=32, n_batches=3, repeats=1)
+    assert set(m["rates"]) == set(E.PIPELINE_RUNS)
+    f = E.pipeline_factors(m["rates"])
+    assert f["p=1"]["total"] > 0 and m["flops"]["decoupled"] > m["flops"]["backprop"]
+
+
+def test_linear_cka_and_probe():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    Q = np.linalg.qr(rng.normal(size=(5, 5)))[0]
+    assert fb_linear_cka(X, 3 * X @ Q) == pytest.approx(1.0)  # rotation and scale invariant
+    assert fb_linear_cka(X, rng.normal(size=(200, 5))) < 0.2
+    y = np.eye(2)[(X[:, 0] > 0).astype(int)]
+    from gradlab.feedback import linear_probe_error
+    assert linear_probe_error(X[:100], y[:100], X[100:], y[100:]) < 0.1
+
+
+def fb_linear_cka(a, b):
+    from gradlab.feedback import linear_cka
+    return linear_cka(a, b)

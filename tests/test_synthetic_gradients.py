@@ -142,3 +142,73 @@ def test_optimizers_minimise_a_quadratic(kind):
     assert np.linalg.norm(params["x"]) < 1e-3
     with pytest.raises(ValueError):
         Optimizer(params, 0.1, kind="rmsprop")
+
+
+# ----------------------------------------------------------------------------------------
+# Update unlocking: the schedule model and the real pipeline
+# ----------------------------------------------------------------------------------------
+
+from gradlab.synthetic_gradients import (  # noqa: E402
+    make_pipeline_problem,
+    pipeline_schedule,
+    run_decoupled,
+    run_locked,
+    speedup_model,
+)
+
+
+def test_locked_backprop_schedule_is_serial():
+    s = pipeline_schedule(3, forward=1.0, backward=2.0, n_batches=4, mode="backprop")
+    assert s["makespan"] == pytest.approx(4 * 3 * 3.0)
+    tasks = sorted(s["tasks"], key=lambda t: t[1])
+    for a, b in zip(tasks, tasks[1:]):
+        assert b[1] >= a[2] - 1e-12  # never two devices busy at once
+
+
+def test_dni_schedule_overlaps_and_respects_forward_locking():
+    L, n = 4, 6
+    s = pipeline_schedule(L, 1.0, 2.0, 0.5, n_batches=n, mode="dni")
+    fwd = {(t[0], t[4]): t for t in s["tasks"] if t[3] == "forward"}
+    for k in range(n):
+        for i in range(1, L):
+            assert fwd[(i, k)][1] >= fwd[(i - 1, k)][2] - 1e-12  # needs its input first
+    busy = {}
+    for dev, start, end, _, _ in s["tasks"]:
+        busy.setdefault(dev, []).append((start, end))
+    for spans in busy.values():  # one task at a time per device
+        spans.sort()
+        assert all(b[0] >= a[1] - 1e-12 for a, b in zip(spans, spans[1:]))
+    assert s["per_batch"] == pytest.approx(3.5)
+    locked = pipeline_schedule(L, 1.0, 2.0, 0.5, n_batches=n, mode="backprop")
+    assert s["makespan"] < locked["makespan"] / 2
+
+
+def test_speedup_model_factors():
+    m = speedup_model(4, 1.0, 2.0, 0.5, 1.0)
+    assert m["total"] == pytest.approx(12 / 3.5)
+    assert m["parallel"] == pytest.approx((3 * 3.5 + 3) / 3.5)
+    assert m["work"] * m["parallel"] == pytest.approx(m["total"])
+    assert speedup_model(1, 1.0, 2.0, 0.5)["total"] == pytest.approx(1.0)
+    # fewer updates make each batch cheaper: a speed-up even on one device's worth of work
+    assert speedup_model(4, 1.0, 2.0, 0.5, 0.2)["work"] > 1.0 > m["work"]
+    with pytest.raises(ValueError):
+        pipeline_schedule(2, mode="async")
+
+
+@pytest.mark.parametrize("concurrent", [False, True])
+def test_decoupled_pipeline_learns_and_matches_its_update_count(concurrent):
+    layers, batches = make_pipeline_problem(width=64, n_layers=3, n_in=32, batch_size=64,
+                                            n_batches=60, seed=1)
+    bp = run_locked(layers, batches, lr=0.05, threads=1)
+    dni = run_decoupled(layers, batches, n_workers=2, lr=0.05, sg_lr=1e-3,
+                        concurrent=concurrent)
+    assert dni["losses"].size == 60
+    assert dni["losses"][-10:].mean() < dni["losses"][:5].mean() - 0.1  # it learns
+    assert bp["losses"][-10:].mean() < bp["losses"][:5].mean() - 0.1
+    assert len(dni["sg_losses"][0]) == 60  # the module regressed on every target
+    assert dni["updates_done"] == 2 * 60
+    sparse = run_decoupled(layers, batches, n_workers=2, update_prob=0.2, concurrent=concurrent)
+    assert sparse["updates_done"] < 60 + 30
+    assert len(sparse["sg_losses"][0]) == sparse["updates_done"] - 60
+    with pytest.raises(ValueError):
+        run_decoupled(layers[:1], batches, n_workers=2)

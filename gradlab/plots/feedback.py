@@ -146,7 +146,8 @@ def draw_alignment(fig, align, metric="cos_delta", smooth=10, title="", methods=
 
 def draw_linear_convergence(fig, results):
     """Rows: distance of W₁⋯W_L to the least-squares map, and L − L_ls; columns: data × model."""
-    combos = [(d, m) for d in results["data"] for m in results["models"]]
+    combos = [(d, m) for d in results["data"] for m in results["models"]
+              if any((d, m, meth) in results["runs"] for meth in results["methods"])]
     axes = fig.subplots(2, len(combos), squeeze=False)
     for j, (dname, mname) in enumerate(combos):
         for meth in results["methods"]:
