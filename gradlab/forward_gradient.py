@@ -8,8 +8,8 @@ of the gradient step; this module measures what that noise costs.
 - `forward_gradient_descent(f, x0, ...)` / `gradient_descent(...)`: the algorithms as written,
   for any scalar f of an array or of nested parameters (any estimator of `gradlab.estimators`).
 - `run_test_function(...)`: Beale and Rosenbrock, several seeds run side by side (one batched
-  forward-mode pass serves every seed, so 25,000 iterations take seconds); `time_per_step(...)`
-  measures one run's time per iteration, for the loss-vs-wall-clock axis.
+  forward-mode pass serves every seed, so 25,000 iterations take seconds); `step_times(...)`
+  measures one run's time per iteration, for the loss-vs-time axis.
 - `train_digits(...)`: logistic regression or an MLP on the 8×8 digits trained by backprop, by
   forward gradients with K directions, or by activity-perturbed forward gradients.
 - `runtime_ratios(...)`: the per-iteration costs R_f (forward-gradient step / f) and R_b (backprop
@@ -175,38 +175,42 @@ def run_test_function(name, method="fgd", lr=None, steps=None, seeds=(0,), K=1,
             "path": path, "loss": loss, "diverged_at": diverged_at}
 
 
-def time_per_step(name, method="fgd", n_steps=300, repeats=3, K=1):
-    """Seconds per iteration of ONE run (no batching, K JVPs per FGD step), thread CPU time.
+def step_times(name, K=1, n_steps=100, rounds=10):
+    """Seconds per iteration of ONE run of GD and of FGD (K JVPs per step), thread CPU time.
 
-    The median of `repeats` timings of `n_steps` iterations; used for the loss-vs-time axis
-    (the seeds of `run_test_function` share their passes, so its own time is not one run's).
+    GD and FGD are timed in alternating rounds of `n_steps` iterations and the fastest round of
+    each is kept, so both see the same conditions. Used for the loss-vs-time axis (the seeds of
+    `run_test_function` share their passes, so its own time is not one run's).
+    Returns {"gd": seconds, "fgd": seconds}.
     """
     tf = FUNCTIONS[name]
     rng = np.random.default_rng(0)
-    fgd_pass, gd_pass = _batched_step_fns(tf.f)
-    times = []
-    for _ in range(repeats):
+    vg = value_and_grad(tf.f)
+
+    def gd():
         x = np.asarray(tf.x0, dtype=float)
-        start = _clock()
-        with np.errstate(all="ignore"):
-            for _ in range(n_steps):
-                if method == "fgd":
-                    step = 0.0
-                    for _ in range(K):
-                        v = rng.standard_normal(2)
-                        _, d = jvp(tf.f, (x,), (v,))
-                        step = step + d * v
-                    x = x - 1e-6 * step / K
-                else:
-                    _, g = value_and_grad(tf.f)(x)
-                    x = x - 1e-6 * g
-        times.append((_clock() - start) / n_steps)
-    return float(np.median(times))
+        for _ in range(n_steps):
+            _, g = vg(x)
+            x = x - 1e-6 * g
+
+    def fgd():
+        x = np.asarray(tf.x0, dtype=float)
+        for _ in range(n_steps):
+            step = 0.0
+            for _ in range(K):
+                v = rng.standard_normal(2)
+                _, d = jvp(tf.f, (x,), (v,))
+                step = step + d * v
+            x = x - 1e-6 * step / K
+
+    with np.errstate(all="ignore"):
+        best = time_calls({"gd": gd, "fgd": fgd}, repeats=1, rounds=rounds)
+    return {k: v / n_steps for k, v in best.items()}
 
 
 @lru_cache(maxsize=32)
-def _cached_time_per_step(name, method, K):
-    return time_per_step(name, method, n_steps=200, repeats=3, K=K)
+def _cached_step_times(name, K):
+    return step_times(name, K)
 
 
 def _sub_progress(progress, lo, hi):
@@ -232,8 +236,7 @@ def compare_on_test_function(name="beale", lr=None, steps=None, n_seeds=5, K=1,
     seeds = range(first_seed, first_seed + n_seeds)
     fgd = run_test_function(name, "fgd", lr, steps, seeds, K, distribution,
                             record_every=record_every, progress=_sub_progress(progress, 0.5, 1.0))
-    tps = {"gd": _cached_time_per_step(name, "gd", 1),
-           "fgd": _cached_time_per_step(name, "fgd", int(K))}
+    tps = dict(_cached_step_times(name, int(K)))
     return {"function": name, "gd": gd, "fgd": fgd, "time_per_step": tps}
 
 

@@ -257,3 +257,8 @@ def test_quick_experiments_write_figures_and_headlines(tmp_path):
         rec = experiments.run_and_save(experiments.get(name), tmp_path, quick=True)
         assert rec["figures"] and all((tmp_path / f).stat().st_size > 0 for f in rec["figures"])
         assert rec["headlines"] and rec["seeds"] is not None and rec["config"]
+
+
+def test_step_times_report_both_methods():
+    t = fg.step_times("beale", K=2, n_steps=20, rounds=2)
+    assert set(t) == {"gd", "fgd"} and all(v > 0 for v in t.values())

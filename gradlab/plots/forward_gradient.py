@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from ..gradient_error import (
     closed_form,
@@ -28,6 +29,30 @@ _EXTRA = ["#7b3fa0", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f"]
 
 def _color(label, i):
     return METHOD_COLORS.get(label, _EXTRA[i % len(_EXTRA)])
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(value, _pos=None):
+    """Tick label 10ᵏ in plain unicode (matplotlib's default 10^k goes through mathtext, which
+    was a large part of a widget's redraw time)."""
+    if value <= 0:
+        return ""
+    k = np.log10(value)
+    if abs(k - round(k)) > 1e-9:
+        return f"{value:g}"
+    return "10" + str(int(round(k))).translate(_SUPERSCRIPT)
+
+
+def _log(ax, which="y"):
+    """A log-scale axis without minor ticks and with plain-text labels: a widget redraw spends
+    most of its time building tick marks and labels, and the decades are enough here."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    (ax.set_yscale if which == "y" else ax.set_xscale)("log")
+    axis.set_major_locator(LogLocator(base=10, numticks=8))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(_power_of_ten))
 
 
 # ----------------------------------------------------------------------------------------
@@ -50,14 +75,14 @@ def draw_cosine_histogram(fig, result, quantity="cosine", bins=40):
             xs = np.linspace(0, min(1.0, c.max() * 1.05), 400)[:-1]
             pdf = cosine_pdf(xs, n) if n > 2 else np.clip(cosine_pdf(xs, n), 0, 50)
             ax.plot(xs, pdf, color=FGD_COLOR, lw=2,
-                    label=r"theory: $\cos^2\sim$Beta$(\frac{1}{2},\frac{n-1}{2})$")
+                    label="theory: cos² ~ Beta(½, (n−1)/2)")
             ax.axvline(expected_cosine(n), color=FGD_COLOR, ls="--", lw=1.5,
                        label=f"theory mean {expected_cosine(n):.3f}")
         else:
             approx = expected_cosine_ratio_approx(n, K, dist)
             ax.axvline(approx, color=FGD_COLOR, ls="--", lw=1.5,
-                       label=rf"$1/\sqrt{{1+(n\pm1)/K}}$ = {approx:.3f} (large-K approx.)")
-        ax.set_xlabel(r"cos(forward gradient, true gradient)")
+                       label=f"1/√(1 + (n±1)/K) = {approx:.3f} (large-K approx.)")
+        ax.set_xlabel("cos(forward gradient, true gradient)")
         ax.set_xlim(left=0)
     else:
         r = result["relative_errors"]
@@ -67,13 +92,13 @@ def draw_cosine_histogram(fig, result, quantity="cosine", bins=40):
         rms = np.sqrt(np.mean(r ** 2))
         theory = np.sqrt(closed_form(result["grad"], dist, K)["relative_mse"])
         ax.axvline(rms, color="k", lw=1.5, label=f"sample RMS {rms:.2f}")
-        c = "n+1" if dist == "gaussian" else "n-1"
+        c = "n+1" if dist == "gaussian" else "n−1"
         ax.axvline(theory, color=FGD_COLOR, ls="--", lw=2,
-                   label=rf"theory RMS $\sqrt{{({c})/K}}$ = {theory:.2f}")
-        ax.set_xlabel(r"relative error $\|g-\nabla f\|/\|\nabla f\|$")
+                   label=f"theory RMS √(({c})/K) = {theory:.2f}")
+        ax.set_xlabel("relative error ‖g − ∇f‖ / ‖∇f‖")
     ax.set_ylabel("density")
     ax.set_title(f"forward gradient, n = {n}, K = {K}, {dist} directions")
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="upper right")
     return fig
 
 
@@ -115,8 +140,8 @@ def draw_contour_paths(ax, result, max_paths=10):
     ax.plot(*tf.minimum, "*", color="gold", mec="k", ms=14, label="minimum")
     ax.set_xlim(*tf.xlim)
     ax.set_ylim(*tf.ylim)
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
     ax.legend(fontsize=7, loc="lower right")
 
 
@@ -156,11 +181,11 @@ def draw_loss_curves(ax, result, x_axis="iteration"):
             x = x * result["time_per_step"][key]
         gap = np.maximum(run["loss"] - tf.min_value, 1e-16)
         _band(ax, x, gap, color, label + _diverged_note(run))
-    ax.set_yscale("log")
+    _log(ax)
     ax.set_xlabel("iteration" if x_axis == "iteration" else
                   "seconds (iterations × CPU time per step of one run)")
     ax.set_ylabel("f(x) − f*")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper right")
 
 
 def draw_test_function(fig, result, x_axis="iteration"):
@@ -221,17 +246,24 @@ def draw_digits_curves(fig, result, metric="both", x_axis="iteration"):
             lab = label + (f" ({len(div)}/{len(runs)} diverged, step {min(div)})" if div else "")
             ax.plot(x, m, color=color, lw=2, label=lab)
             ax.fill_between(x, m - s, m + s, color=color, alpha=0.2, lw=0)
+            finite = np.flatnonzero(np.isfinite(m))
+            if div and finite.size:  # mark where the (mean) curve stops
+                ax.plot(x[finite[-1]], m[finite[-1]], "X", color=color, ms=9, mec="k")
         if key == "train_loss":
-            ax.set_yscale("log")
+            _log(ax)
             ax.set_ylabel("training loss (cross-entropy)")
         else:
             ax.set_ylabel("test accuracy")
             ax.set_ylim(0, 1)
         ax.set_xlabel("iteration" if x_axis == "iteration" else
                       "training seconds (CPU time of one thread, our engines)")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper right" if key == "train_loss" else "lower right")
     model = {"mlp": "MLP", "logreg": "logistic regression"}.get(result["model"], result["model"])
-    fig.suptitle(f"Digits, {model}: mean ± std over {len(result['seeds'])} seeds", fontsize=10)
+    n = len(result["seeds"])
+    n_div = sum(r["diverged_at"] >= 0 for runs in result["runs"].values() for r in runs)
+    note = f" — {n_div} run(s) diverged (✕: where the curve stops; lower η)" if n_div else ""
+    fig.suptitle(f"Digits, {model}: mean ± std over {n} seed{'s' if n != 1 else ''}{note}",
+                 fontsize=10)
     return fig
 
 
@@ -260,7 +292,7 @@ def draw_runtime(fig, result):
     ax.set_ylabel("time per iteration / time of f")
     ax.set_title("Cost per iteration (numbers above bars: $R_f/R_b$; < 1 means FGD is cheaper)",
                  fontsize=10)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper right")
     return fig
 
 
@@ -283,13 +315,13 @@ def draw_dimension(fig, cos_result, steps_result=None):
                 label=r"exact $\Gamma(\frac{n}{2})/(\sqrt{\pi}\,\Gamma(\frac{n+1}{2}))$")
         ax.plot(n, cos_result["asymptotic"], "--", color="grey", lw=1.2,
                 label=r"$\sqrt{2/(\pi n)}$")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    _log(ax, "x")
+    _log(ax, "y")
     ax.set_xlabel("dimension n")
     ax.set_ylabel("cos(forward gradient, gradient)")
     ax.set_title(f"The cosine shrinks like 1/√n (K = {cos_result['K']}, "
                  f"{cos_result['distribution']})", fontsize=10)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper right")
     if steps_result is not None:
         ax = axes[1]
         n = steps_result["n"]
@@ -299,11 +331,11 @@ def draw_dimension(fig, cos_result, steps_result=None):
                 label=r"theory $\ln\varepsilon/\ln(1-\frac{1}{n+2})$")
         ax.axhline(np.log(steps_result["factor"]) / np.log(0.25), color=GD_COLOR, ls="--",
                    label="gradient descent (η = ½), any n")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+        _log(ax, "x")
+        _log(ax, "y")
         ax.set_xlabel("dimension n")
         ax.set_ylabel(f"steps until E f falls by {1 / steps_result['factor']:g}×")
         ax.set_title(r"Steps grow like n on $f=\frac{1}{2}\|x\|^2$ (best η for each n)",
                      fontsize=10)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left")
     return fig

@@ -22,6 +22,13 @@ DIRECTIONS = (1, 2, 4, 8, 16, 32, 64)
 _STYLE = {"description_width": "initial"}
 
 
+def _fixed_layout(fig, **margins):
+    """Fixed margins instead of constrained layout: measuring every tick label to place the axes
+    took over half of each redraw. Call before drawing; `margins` as for subplots_adjust."""
+    fig.set_layout_engine("none")
+    fig.subplotpars.update(**margins)  # (subplots_adjust refuses once a layout engine was set)
+
+
 # ----------------------------------------------------------------------------------------
 # (a) The distribution of the forward gradient at one point.
 # ----------------------------------------------------------------------------------------
@@ -52,7 +59,7 @@ def forward_gradient_cosine_explorer():
                                              ("relative error", "relative error")],
                                     value="cosine", description="show", style=_STYLE),
     }
-    return Explorer(controls, cosine_compute, P.draw_cosine_histogram, view=("quantity",),
+    return Explorer(controls, cosine_compute, _draw_histogram, view=("quantity",),
                     figsize=(8, 3.8), title="How good is one forward gradient?")
 
 
@@ -69,7 +76,13 @@ def paths_compute(function="beale", lr=0.01, steps=1000, K=1, n_seeds=5, seed=0,
 
 
 def _draw_test_function(fig, result, x_axis="iteration"):
+    _fixed_layout(fig, left=0.075, right=0.99, bottom=0.12, top=0.9, wspace=0.22)
     return P.draw_test_function(fig, result, x_axis=x_axis)
+
+
+def _draw_histogram(fig, result, quantity="cosine"):
+    _fixed_layout(fig, left=0.1, right=0.98, bottom=0.13, top=0.91)
+    return P.draw_cosine_histogram(fig, result, quantity=quantity)
 
 
 def beale_rosenbrock_explorer():
@@ -125,6 +138,7 @@ def digits_compute(model="mlp", methods=("backprop", "forward K=1", "activity"),
 
 
 def _draw_digits(fig, result, metric="both", x_axis="iteration"):
+    _fixed_layout(fig, left=0.075, right=0.99, bottom=0.12, top=0.9, wspace=0.22)
     if not result["runs"]:
         ax = fig.add_subplot(1, 1, 1)
         ax.text(0.5, 0.5, "choose at least one method", ha="center", va="center")
