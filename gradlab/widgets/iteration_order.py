@@ -84,7 +84,7 @@ def digits_compute(lr, window, mode, n_steps, seed, backward_steps, progress=Non
 
 def draw_digits_view(fig, result, x_axis="steps", log_loss=True):
     _light(fig)
-    draw_digits(fig, result, x_axis=x_axis, log_loss=log_loss)
+    draw_digits(fig, result, x_axis=x_axis, log_loss=log_loss, light=True)
     for ax, x0 in zip(fig.axes, (0.06, 0.39, 0.72)):
         ax.set_position([x0, 0.13, 0.26, 0.78])
 
