@@ -280,8 +280,9 @@ descent converges like d²·log d / k after k steps, against d/k for SGD.
   training "up to twice as fast" in wall-clock. **Measured** (section 5 and
   `gradlab run forward-gradient/runtime`): per step, forward gradients are cheaper with our own
   engines when reverse mode's bookkeeping dominates (the 2-D functions, the logistic regression),
-  but with hand-written passes a JVP costs about as much as a gradient and drawing v adds about one
-  f; per unit of *progress*, backprop wins on every network here by a wide margin
+  but with hand-written passes a JVP costs about as much as a gradient and drawing v adds up to
+  two f (MLP), so R_f/R_b ≈ 2 rather than 0.59; per unit of *progress*, backprop wins on every
+  network here by a wide margin
   (`gradlab run forward-gradient/digits`, 2000 steps, 5 seeds: backprop reaches the final loss
   of the one-direction forward gradient about 14× sooner on logistic regression and about 30×
   sooner on the MLP, in training time).
