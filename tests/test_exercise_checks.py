@@ -285,6 +285,9 @@ WRONG = {
         lambda g, s: unbroadcast(g, s) if g.shape != (3, 3) or s == (3, 3)
         else np.sum(g, axis=1 if s == (1, 3) else 0).reshape(s), quiet=True),
         "wrong-axes", "not copied along axis 1"),
+    "unbroadcast sums when shapes already match": (lambda: check.unbroadcast(
+        lambda g, s: np.sum(g, axis=0) if g.shape == s else unbroadcast(g, s), quiet=True),
+        "summed-nothing-needed", "nothing to sum"),
     "unbroadcast list": (lambda: check.unbroadcast(lambda g, s: unbroadcast(g, s).tolist(),
                                                    quiet=True), "wrong-type", "numpy array"),
     # exercise 3

@@ -89,6 +89,9 @@ def _hint(g, got, shape):
                                      f"returned shape {got.shape}: reshape the result to {shape}")
     if summed is not None and tuple(summed) != need:
         s = set(summed)
+        if not need:
+            return "summed-nothing-needed", (f"g already has the argument's shape {shape}: "
+                                             "there is nothing to sum; return g as it is")
         if s - set(need):
             extra = tuple(sorted(s - set(need)))
             return "wrong-axes", (
@@ -105,9 +108,6 @@ def _hint(g, got, shape):
                 f"you summed over {_axes_words(summed)} but not over the leading "
                 f"{_axes_words(tuple(a for a in lead if a not in s))}, which the argument does "
                 "not have (broadcasting prepends axes on the left)")
-        if not need:
-            return "summed-nothing-needed", (f"g already has the argument's shape {shape}: "
-                                             "return it as it is")
         return "wrong-axes", (f"you summed over {_axes_words(summed)}, but broadcasting copied "
                               f"the argument along {_axes_words(need)} (shapes are matched from "
                               "the last axis)")
