@@ -41,7 +41,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import gradlab
-import gradlab.numpy as gnp
 import gradlab.widgets
 from gradlab import cost
 from gradlab.plots import cost as cost_plots
