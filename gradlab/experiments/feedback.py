@@ -308,11 +308,13 @@ def compare_representations(depth, width, epochs, seeds, sg_method="cdni", progr
                             **options):
     """Per seed, train four digits MLPs: backprop (init a, batch order a), backprop with another
     batch order (init a), backprop from another init (init b), and `sg_method` (init a, batch
-    order a). Per hidden layer: linear CKA of each against the first (the two backprop pairs are
-    the baselines: two backprop nets differ too, most from different inits), and for each net
-    the effective rank and the linear-probe test error."""
+    order a); and keep the untrained net at init a. Per hidden layer: linear CKA of each against
+    the first (the backprop pairs are baselines: two backprop nets differ too, most from
+    different inits; the untrained net shows how far training moved the layers at all), and for
+    each net the effective rank and the linear-probe test error."""
     runs = (("backprop", "backprop", 0, 0), ("backprop, other batch order", "backprop", 0, 1),
-            ("backprop, other init", "backprop", 1, 0), (sg_method, sg_method, 0, 0))
+            ("backprop, other init", "backprop", 1, 0), (sg_method, sg_method, 0, 0),
+            ("untrained (the shared init)", "backprop", 0, None))
     names = [r[0] for r in runs]
     cka = {f"BP vs {n}": [] for n in names[1:]}
     rank, probe, spectra, test_error = ({n: [] for n in names} for _ in range(4))
@@ -322,9 +324,11 @@ def compare_representations(depth, width, epochs, seeds, sg_method="cdni", progr
         x_tr, y_tr, x_te, y_te = data
         reps = {}
         for name, method, init, order in runs:
-            r = fb.train(method, data, hidden=(width,) * depth, epochs=epochs, track=False,
+            r = fb.train(method, data, hidden=(width,) * depth, track=False,
+                         epochs=0 if order is None else epochs,
                          rng=np.random.default_rng(1000 + 100 * init + s),
-                         shuffle_rng=np.random.default_rng(5000 + 100 * order + s), **options)
+                         shuffle_rng=np.random.default_rng(5000 + 100 * (order or 0) + s),
+                         **options)
             net = r["network"]
             h_tr = fb.forward(net.layers, x_tr, net.act)[1][1:-1]
             h_te = fb.forward(net.layers, x_te, net.act)[1][1:-1]

@@ -181,17 +181,19 @@ def draw_representations(fig, results):
     depth = results["depth"]
     layers = np.arange(1, depth + 1)
     styles = {"BP vs backprop, other batch order": ("#6f93d0", "o"),
-              "BP vs backprop, other init": ("#1f4e9c", "^")}
+              "BP vs backprop, other init": ("#1f4e9c", "^"),
+              "BP vs untrained (the shared init)": ("#999999", "v")}
     for pair, v in results["cka"].items():
         color, marker = styles.get(pair, (METHOD_COLORS.get(results.get("sg_method"), "#e8a33d"),
                                           "s"))
         axes[0].errorbar(layers, v.mean(0), yerr=v.std(0), marker=marker, capsize=3,
                          color=color, label=pair)
-    axes[0].set_ylim(0, 1.05)
-    axes[0].set_ylabel("linear CKA (test set)")
+    axes[0].set_ylim(min(0.5, float(np.nanmin([v.min() for v in results["cka"].values()]))
+                         - 0.05), 1.02)
+    axes[0].set_ylabel("linear CKA with the backprop net (test set)")
     axes[0].set_title("similarity of the layers")
     colors = {"backprop": "#1f4e9c", "backprop, other batch order": "#6f93d0",
-              "backprop, other init": "#9fb6e0"}
+              "backprop, other init": "#9fb6e0", "untrained (the shared init)": "#999999"}
     for name in results["names"]:
         c = colors.get(name, METHOD_COLORS.get(name, "#e8a33d"))
         te = 100 * np.mean(results["test_error"][name])
