@@ -8,8 +8,10 @@ then check that
 - every widget the kernel displayed rendered as a widget (no "Loading widget...", no "Error
   displaying widget", widget elements present, no "Error:" message inside the widget);
 - moving one control of every widget that has controls changes the displayed figure (the
-  <img> src and its pixels; a widget without images is compared by screenshot). If a control
-  sits behind a Run button, the test presses Run.
+  <img> src; a widget without images is compared by screenshot). For a gradlab Explorer that is
+  its first view-only control (found by tagging `Explorer.view` controls with a CSS class from
+  the kernel), which must redraw without Run; a widget with no view-only control gets a control
+  moved and, if it asks for it, Run pressed.
 Screenshots go to test-artifacts/screenshots/<notebook>/ (git-ignored) and the run times to
 test-artifacts/browser_times.json.
 
@@ -151,6 +153,21 @@ def _exercise_widget(page, widget, shots: Path, name: str) -> tuple[str | None, 
     moved back and the next one tried, so that view-only controls are preferred. If only such
     controls exist, the last one is moved again and Run is pressed.
     """
+    view_controls = lab.widget_controls(widget, within=".gl-view")
+    for kind, control in view_controls[:1]:
+        # An Explorer's view-only control: it must redraw, without Run.
+        before = lab.figure_state(widget)
+        widget.screenshot(path=str(shots / f"{name}_before.png"))
+        action, _ = lab.move_control(page, widget, kind, control)
+        action = f"view-only {action}"
+        if lab.wait_for_change(page, widget, before, CHANGE_TIMEOUT_S):
+            return _after_change(widget, shots, name, action)
+        widget.screenshot(path=str(shots / f"{name}_after.png"))
+        error = _widget_error(widget)
+        if error:
+            return f"after {action}: the widget shows {error!r}", action
+        return (f"the figure did not change after {action} "
+                f"(screenshots {shots}/{name}_before.png / _after.png)"), action
     controls = lab.widget_controls(widget)
     if not controls:
         return None, "no controls (display-only widget)"
@@ -215,6 +232,7 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, browser, server, times, cap
         run_s = lab.run_all_cells(page, timeout_s=RUN_ALL_TIMEOUT_S)
         lab.wait_for_widgets(page)
         page.screenshot(path=str(shots / "after_run_all.png"))
+        lab.mark_view_controls(page)
         cells = lab.notebook_report(page)
         problems = _problems_in_outputs(cells)
 

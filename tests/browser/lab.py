@@ -311,6 +311,39 @@ def run_all_cells(page, timeout_s: float = 180.0) -> float:
     return time.monotonic() - start
 
 
+# Test instrumentation, run in the notebook's kernel after Run All: give every control that an
+# Explorer lists in `view` (redraw only, no recompute) the CSS class gl-view, so the test can
+# move exactly those in the page. Nothing else in the kernel changes.
+_MARK_VIEW_CONTROLS = """
+def _gl_mark_view_controls():
+    import gc
+    try:
+        from gradlab.widgets.base import Explorer
+    except ImportError:
+        return
+    for obj in gc.get_objects():
+        if isinstance(obj, Explorer):
+            for name in obj.view:
+                obj.controls[name].add_class("gl-view")
+_gl_mark_view_controls()
+del _gl_mark_view_controls
+"""
+
+_EXECUTE_JS = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, silent: true, store_history: false});
+  const reply = await future.done;
+  return reply.content.status;
+}"""
+
+
+def mark_view_controls(page) -> str:
+    """Tag view-only controls of every Explorer with the class gl-view (see above)."""
+    status = page.evaluate(_EXECUTE_JS, _MARK_VIEW_CONTROLS)
+    time.sleep(0.5)  # let the class changes reach the page
+    return status
+
+
 def notebook_report(page):
     return page.evaluate(_REPORT_JS)
 
@@ -341,10 +374,13 @@ CONTROL_SELECTORS = [
 _DISABLED_JS = "el => !!(el.disabled || el.closest('[disabled], .mod-disabled'))"
 
 
-def widget_controls(widget):
-    """[(kind, locator)] of the enabled controls inside one widget output, in the order to try."""
+def widget_controls(widget, within: str = ""):
+    """[(kind, locator)] of the enabled controls inside one widget output, in the order to try;
+    `within` limits them to controls inside elements matching that selector (e.g. ".gl-view")."""
     found = []
     for kind, selector in CONTROL_SELECTORS:
+        if within:
+            selector = ", ".join(f"{within}{sel}, {within} {sel}" for sel in selector.split(", "))
         loc = widget.locator(selector)
         for k in range(loc.count()):
             if not loc.nth(k).evaluate(_DISABLED_JS):
