@@ -417,3 +417,34 @@ def run_decoupled(layers, batches, n_workers=2, lr=0.01, sg_lr=1e-3, threads_per
     return dict(examples_per_s=n / elapsed, seconds=elapsed, losses=np.array(losses),
                 sg_losses=[np.array(v) for v in sg_losses], stage_bounds=bounds.tolist(),
                 updates_done=int(learns.sum()))
+
+
+def thread_parallel_efficiency(n=1024, batch=256, repeats=8):
+    """What this machine offers two threads right now: (time of 2·r products in one thread) /
+    (time of r products in each of two threads), products of a (batch × n)·(n × n) shape with one
+    BLAS thread. 2 = two free cores; 1 = no parallelism available (e.g. a busy shared machine)."""
+    import threading
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    A, B = rng.random((batch, n)), rng.random((n, n))
+
+    def work():
+        for _ in range(repeats):
+            A @ B
+
+    with threadpool_limits(limits=1):
+        start = time.perf_counter()
+        work()
+        work()
+        serial = time.perf_counter() - start
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        parallel = time.perf_counter() - start
+    return serial / parallel

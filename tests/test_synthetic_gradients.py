@@ -212,3 +212,10 @@ def test_decoupled_pipeline_learns_and_matches_its_update_count(concurrent):
     assert len(sparse["sg_losses"][0]) == sparse["updates_done"] - 60
     with pytest.raises(ValueError):
         run_decoupled(layers[:1], batches, n_workers=2)
+
+
+def test_thread_parallel_efficiency_is_a_positive_ratio():
+    from gradlab.synthetic_gradients import thread_parallel_efficiency
+
+    eff = thread_parallel_efficiency(n=256, batch=128, repeats=4)
+    assert np.isfinite(eff) and 0.05 < eff < 4.0  # ≈ 1–2; not timed: only a sane ratio

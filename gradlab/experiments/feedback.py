@@ -427,8 +427,10 @@ def measure_pipeline(width, n_layers, batch_size, n_batches, repeats, lr=0.01, s
                                                batch_size=batch_size, n_batches=n_batches)
     rates = {name: [] for name in PIPELINE_RUNS}
     losses = {}
+    calibration = []  # what 2 threads of plain matrix products achieve right now
     load_before = os.getloadavg()[0]
     for k in range(repeats):
+        calibration.append(sg.thread_parallel_efficiency(width, batch_size, repeats=4))
         for name, (kind, opts) in PIPELINE_RUNS.items():
             if kind == "locked":
                 r = sg.run_locked(layers, batches, lr=lr, **opts)
@@ -442,7 +444,8 @@ def measure_pipeline(width, n_layers, batch_size, n_batches, repeats, lr=0.01, s
     flops = pipeline_flops(width, n_layers, layers[0][0].shape[0], batches[0][1].shape[1],
                            batch_size, 2)
     return dict(rates={k: np.array(v) for k, v in rates.items()}, losses=losses, flops=flops,
-                load_average=(load_before, os.getloadavg()[0]), cpu_count=os.cpu_count())
+                load_average=(load_before, os.getloadavg()[0]), cpu_count=os.cpu_count(),
+                thread_efficiency=np.array(calibration))
 
 
 def pipeline_factors(rates):
@@ -503,6 +506,10 @@ def _pipeline_headlines(results):
                      "1 thread)", f["work"], "ratio",
                      note="< 1: SG modules cost extra; p < 1 skips backward work"),
         ]
+    heads.append(Headline(
+        "measured: what 2 threads of plain matrix products achieve on this machine meanwhile",
+        float(np.median(meas["thread_efficiency"])), "× one thread",
+        note="2 = two free cores; the ceiling for the pipeline's parallelism factor"))
     heads.append(Headline("measured: locked backprop, 2 BLAS threads / 1 thread",
                           float(np.median(rates["backprop, 2 BLAS threads"])
                                 / np.median(rates["backprop, 1 thread"])), "ratio"))
