@@ -49,12 +49,15 @@ class Primitive:
     A JVP rule maps (tangent of argument i, ans, *args) to the tangent of the output;
     a VJP rule maps (cotangent of the output, ans, *args) to the cotangent of argument i.
     A rule of None means "not differentiable with respect to this argument".
+    `saves` lists what the VJP rules read ("ans", "args"): reverse mode keeps only that on
+    the tape until the backward sweep, so e.g. `add` keeps nothing and `tanh` only its output.
     `rules` may also be a function of the argument number (for primitives with any number
     of arguments, like concatenate).
     """
 
-    def __init__(self, name, fun, jvp=(), vjp=(), differentiable=True):
+    def __init__(self, name, fun, jvp=(), vjp=(), differentiable=True, saves=("ans", "args")):
         self.name = name
+        self.saves = saves
         self.fun = fun
         self.jvp_rules = jvp
         self.vjp_rules = vjp
@@ -108,7 +111,7 @@ class Primitive:
         return ShapeError(f"gnp.{self.name} on shapes {shapes}: {exc}")
 
 
-def primitive(fun=None, *, name=None, jvp=(), vjp=(), differentiable=True):
+def primitive(fun=None, *, name=None, jvp=(), vjp=(), differentiable=True, saves=("ans", "args")):
     """Make a primitive from a numpy function: ``primitive(np.sin, jvp=(...), vjp=(...))``.
 
     This is the public way to add an operation to gradlab; see `gradlab.numpy` for examples.
@@ -116,8 +119,9 @@ def primitive(fun=None, *, name=None, jvp=(), vjp=(), differentiable=True):
     `defvjp`.
     """
     if fun is None:
-        return lambda f: primitive(f, name=name, jvp=jvp, vjp=vjp, differentiable=differentiable)
-    return Primitive(name or fun.__name__, fun, jvp, vjp, differentiable)
+        return lambda f: primitive(f, name=name, jvp=jvp, vjp=vjp,
+                                   differentiable=differentiable, saves=saves)
+    return Primitive(name or fun.__name__, fun, jvp, vjp, differentiable, saves)
 
 
 def defjvp(prim, *rules):

@@ -58,7 +58,7 @@ class Graph:
     input_names: list[str]
     positions: dict[int, tuple[float, float]] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)  # node id -> "a", "v1", ...
-    _tape: dict = field(default_factory=dict, repr=False)  # node id -> engine Node
+    _tape: dict = field(default_factory=dict, repr=False)  # node id -> the whole primitive call
 
     def children(self, i):
         """(child id, position in the child's parent list) for each edge leaving node i."""
@@ -140,6 +140,16 @@ def _local_derivative(prim, argnum, ans, args, kwargs):
     return float(np.asarray(t).reshape(()))
 
 
+@dataclass
+class Call:
+    """One primitive call as the sweeps replay it: its output and *all* its arguments."""
+
+    prim: object
+    ans: object
+    args: tuple
+    kwargs: dict
+
+
 def trace(f, *inputs, names=None, node_names=None):
     """Run f(*inputs) on reverse-mode tracers and return its computational `Graph`.
 
@@ -155,6 +165,7 @@ def trace(f, *inputs, names=None, node_names=None):
         names = params[:len(inputs)] if len(params) >= len(inputs) else [
             f"x{i}" for i in range(len(inputs))]
     created = []  # every primitive call's tape node, in the order f made them
+    full = {}  # node -> (ans, args): the whole call, kept for drawing (the tape saves less)
 
     class _RecordingTracer(TapeTracer):
         __slots__ = ()
@@ -163,6 +174,7 @@ def trace(f, *inputs, names=None, node_names=None):
         def record(cls, prim, ans, args, kwargs, argnums, tracers):
             out = super().record(prim, ans, args, kwargs, argnums, tracers)
             created.append(out.node)
+            full[out.node] = (ans, tuple(args))
             return out
 
     level = new_level()
@@ -188,10 +200,11 @@ def trace(f, *inputs, names=None, node_names=None):
                                    [], [], []))
             continue
         parents = [index[id(p)] for p in n.parents]
-        local = [_local_derivative(n.prim, a, n.ans, n.args, n.kwargs) for a in n.argnums]
+        ans, args = full[n]
+        local = [_local_derivative(n.prim, a, ans, args, n.kwargs) for a in n.argnums]
         depth = 1 + max(nodes[p].depth for p in parents)
-        nodes.append(GraphNode(i, n.prim.name, _label(n.prim, n.args, list(n.argnums)),
-                               np.asarray(n.ans, dtype=float), parents, list(n.argnums),
+        nodes.append(GraphNode(i, n.prim.name, _label(n.prim, args, list(n.argnums)),
+                               np.asarray(ans, dtype=float), parents, list(n.argnums),
                                local, depth))
     graph = Graph(nodes, list(range(len(inputs))), index[id(out.node)], list(names))
     interior_ids = [n.id for n in nodes if n.op != "input"]
@@ -199,7 +212,8 @@ def trace(f, *inputs, names=None, node_names=None):
     graph.names = {i: n.label for i, n in enumerate(nodes) if n.op == "input"}
     for k, i in enumerate(interior_ids):
         graph.names[i] = given[k] if k < len(given) else f"v{k + 1}"
-    graph._tape = {i: n for i, n in enumerate(order)}
+    graph._tape = {i: Call(n.prim, *full[n], n.kwargs) for i, n in enumerate(order)
+                   if n.prim is not None}
     graph.positions = layout(graph)
     return graph
 

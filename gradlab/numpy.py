@@ -8,6 +8,8 @@ need no rules at all: their derivatives follow from the primitives'.
 
 Rule signatures:  jvp_rule(t, ans, *args, **kwargs)   vjp_rule(g, ans, *args, **kwargs)
 where `ans` is the primitive's output, `t` a tangent of one argument, `g` the output's cotangent.
+`saves=` says which of `ans` and `args` the VJP rules read: reverse mode keeps only those on the
+tape (the memory a backward pass costs), and passes None for the rest.
 Broadcasting is handled once, by the engines: forward mode broadcasts a tangent to the output's
 shape and reverse mode sums a cotangent back to its argument's shape (`unbroadcast`).
 
@@ -100,19 +102,19 @@ def _plain(x):
 # Arithmetic.
 # ----------------------------------------------------------------------------------------
 
-add = primitive(np.add,
+add = primitive(np.add, saves=(),
     jvp=(lambda t, ans, x, y: t,
          lambda t, ans, x, y: t),
     vjp=(lambda g, ans, x, y: g,
          lambda g, ans, x, y: g))
 
-subtract = primitive(np.subtract,
+subtract = primitive(np.subtract, saves=(),
     jvp=(lambda t, ans, x, y: t,
          lambda t, ans, x, y: negative(t)),
     vjp=(lambda g, ans, x, y: g,
          lambda g, ans, x, y: negative(g)))
 
-multiply = primitive(np.multiply,
+multiply = primitive(np.multiply, saves=("args",),
     jvp=(lambda t, ans, x, y: t * y,
          lambda t, ans, x, y: x * t),
     vjp=(lambda g, ans, x, y: g * y,
@@ -124,7 +126,7 @@ divide = primitive(np.divide,
     vjp=(lambda g, ans, x, y: g / y,
          lambda g, ans, x, y: negative(g) * ans / y))
 
-negative = primitive(np.negative,
+negative = primitive(np.negative, saves=(),
     jvp=(lambda t, ans, x: negative(t),),
     vjp=(lambda g, ans, x: negative(g),))
 
@@ -160,11 +162,11 @@ def reciprocal(x):
 # Elementwise functions.
 # ----------------------------------------------------------------------------------------
 
-exp = primitive(np.exp,
+exp = primitive(np.exp, saves=("ans",),
     jvp=(lambda t, ans, x: t * ans,),
     vjp=(lambda g, ans, x: g * ans,))
 
-log = primitive(np.log,
+log = primitive(np.log, saves=("args",),
     jvp=(lambda t, ans, x: t / x,),
     vjp=(lambda g, ans, x: g / x,))
 
@@ -172,23 +174,23 @@ log1p = primitive(np.log1p,
     jvp=(lambda t, ans, x: t / (1.0 + x),),
     vjp=(lambda g, ans, x: g / (1.0 + x),))
 
-sin = primitive(np.sin,
+sin = primitive(np.sin, saves=("args",),
     jvp=(lambda t, ans, x: t * cos(x),),
     vjp=(lambda g, ans, x: g * cos(x),))
 
-cos = primitive(np.cos,
+cos = primitive(np.cos, saves=("args",),
     jvp=(lambda t, ans, x: negative(t * sin(x)),),
     vjp=(lambda g, ans, x: negative(g * sin(x)),))
 
-tan = primitive(np.tan,
+tan = primitive(np.tan, saves=("ans",),
     jvp=(lambda t, ans, x: t * (1.0 + ans * ans),),
     vjp=(lambda g, ans, x: g * (1.0 + ans * ans),))
 
-tanh = primitive(np.tanh,
+tanh = primitive(np.tanh, saves=("ans",),
     jvp=(lambda t, ans, x: t * (1.0 - ans * ans),),
     vjp=(lambda g, ans, x: g * (1.0 - ans * ans),))
 
-sqrt = primitive(np.sqrt,
+sqrt = primitive(np.sqrt, saves=("ans",),
     jvp=(lambda t, ans, x: t * 0.5 / ans,),
     vjp=(lambda g, ans, x: g * 0.5 / ans,))
 
@@ -198,10 +200,11 @@ absolute = primitive(np.absolute,
 abs = absolute
 
 sigmoid = primitive(lambda x: 0.5 * (np.tanh(0.5 * x) + 1.0), name="sigmoid",  # no overflow
+    saves=("ans",),
     jvp=(lambda t, ans, x: t * ans * (1.0 - ans),),
     vjp=(lambda g, ans, x: g * ans * (1.0 - ans),))
 
-relu = primitive(lambda x: np.maximum(x, 0.0), name="relu",
+relu = primitive(lambda x: np.maximum(x, 0.0), name="relu", saves=("args",),
     jvp=(lambda t, ans, x: t * greater(x, 0.0),),
     vjp=(lambda g, ans, x: g * greater(x, 0.0),))
 
@@ -463,7 +466,7 @@ def _matmul_vjp_b(g, ans, a, b):
     return reshape(unbroadcast(gb, shape(b) + (1,) if b_nd == 1 else shape(b)), shape(b))
 
 
-matmul = primitive(np.matmul,
+matmul = primitive(np.matmul, saves=("args",),
     jvp=(lambda t, ans, a, b: matmul(t, b),
          lambda t, ans, a, b: matmul(a, t)),
     vjp=(_matmul_vjp_a, _matmul_vjp_b))

@@ -21,17 +21,23 @@ from .tree import tree_flatten, tree_unflatten
 
 
 class Node:
-    """One entry of the tape: which primitive ran, on what, what it returned, and its parents."""
+    """One entry of the tape: which primitive ran, on what, what it returned, and its parents.
 
-    __slots__ = ("prim", "args", "kwargs", "ans", "argnums", "parents")
+    Only what the primitive's VJP rules read is kept (`prim.saves`); the rest is None, so the
+    intermediates no rule needs are freed during the forward pass. `shapes` holds the traced
+    arguments' shapes, for `unbroadcast`.
+    """
 
-    def __init__(self, prim, args, kwargs, ans, argnums, parents):
+    __slots__ = ("prim", "args", "kwargs", "ans", "argnums", "parents", "shapes")
+
+    def __init__(self, prim, args, kwargs, ans, argnums, parents, shapes=()):
         self.prim = prim
         self.args = args
         self.kwargs = kwargs
         self.ans = ans
         self.argnums = argnums
         self.parents = parents
+        self.shapes = shapes
 
 
 class TapeTracer(Tracer):
@@ -46,7 +52,14 @@ class TapeTracer(Tracer):
 
     @classmethod
     def record(cls, prim, ans, args, kwargs, argnums, tracers):
-        node = Node(prim, args, kwargs, ans, argnums, [t.node for t in tracers])
+        saves = prim.saves
+        node = Node(prim,
+                    tuple(args) if "args" in saves else (None,) * len(args),
+                    kwargs,
+                    ans if "ans" in saves else None,
+                    argnums,
+                    [t.node for t in tracers],
+                    [shape(args[i]) for i in argnums])
         return cls(ans, tracers[0].level, node)
 
 
@@ -74,10 +87,10 @@ def backward(roots, cotangents):
         g = adjoint.get(node)
         if g is None or node.prim is None:  # unreached, or an input (a leaf): nothing to pass on
             continue
-        for argnum, parent in zip(node.argnums, node.parents):
+        for argnum, parent, arg_shape in zip(node.argnums, node.parents, node.shapes):
             rule = node.prim.rule("reverse", argnum)
             contribution = rule(g, node.ans, *node.args, **node.kwargs)
-            contribution = unbroadcast(contribution, shape(node.args[argnum]))
+            contribution = unbroadcast(contribution, arg_shape)
             if parent in adjoint:
                 adjoint[parent] = gnp.add(adjoint[parent], contribution)  # accumulate
             else:

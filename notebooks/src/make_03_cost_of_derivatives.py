@@ -121,8 +121,10 @@ gradlab.widgets.jacobian_cost_explorer()"""),
     ("md", """\
 ## 3 · The price of reverse mode: memory
 
-A backward sweep needs the values the forward pass computed (tanh′ needs tanh's output, the
-rule for W h needs W…), so the **tape keeps them all alive** until the sweep is done. Forward
+A backward sweep needs values the forward pass computed (tanh′ needs tanh's output, the rule
+for W h needs W and h…), so the **tape keeps them alive** until the sweep is done. Each
+primitive in `gradlab.numpy` declares what its VJP rules read (`saves=`): `tanh` saves its
+output, `matmul` its arguments, `add` nothing, and the tape keeps only that. Forward
 mode needs no such record: each tangent is computed beside its value and the old ones can be
 thrown away at once.
 
@@ -138,7 +140,9 @@ for depth in (1, 2, 4, 8):
     print(f"depth {depth}: {counted['nodes']:3d} nodes, {counted['values']:7d} bytes of values")
 print("one 64 × 16 activation is", 64 * 16 * 8, "bytes")"""),
     ("md", """\
-Each layer adds two nodes (the product W h and the tanh) and two activations' worth of bytes.
+Each layer adds two nodes (the product W h and the tanh) but only one activation's worth of
+bytes: the product's output is read by no rule (tanh′ uses tanh's output), so it is freed at
+once. The tanh output is kept, both for tanh′ and as the argument h of the next product.
 The same story from the other side: `tracemalloc` records the **peak** memory Python and NumPy
 allocate while each mode runs. Reverse mode's peak grows with depth like the tape; forward
 mode's stays flat."""),
@@ -224,9 +228,9 @@ print("autograd", agree["autograd"]["jacrev"][0, :6])"""),
    full Jacobian of the series with respect to the parameters. Forward or reverse mode? About
    how many passes, and how would the answer change if you only wanted the gradient of a
    scalar misfit between the series and data?
-2. The tape grew by two activations per layer. Which values would the backward sweep really
-   need if you wanted to keep less, and what would checkpointing every k-th layer cost in time
-   and save in memory?
+2. The tape grew by one activation per layer. To keep less than that you can checkpoint:
+   store every k-th activation only and recompute the rest during the sweep. What would that
+   cost in time and save in memory?
 3. For tiny n, time(grad f) / time(f) was much larger than for large n, yet the cheap-gradient
    principle says it is bounded by a small constant. Is that a contradiction? What is being
    counted in each case?"""),
