@@ -74,8 +74,10 @@ class Explorer(W.VBox):
         name = next(k for k, c in self.controls.items() if c is change["owner"])
         if name in self.view or self.run_button is None:
             self.update()
-        else:
+        elif self.settings() != self._computed_for:
             self.message.value = "<i>Settings changed: press Run.</i>"
+        else:  # moved back to the settings already computed
+            self.message.value = ""
 
     def _report(self, done, total):
         if self.progress is not None:
