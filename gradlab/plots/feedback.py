@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.ticker import FuncFormatter
 
 METHOD_COLORS = {"backprop": "#1f4e9c", "fa": "#2a9d55", "dfa": "#8bc34a", "kickback": "#7b3fa0",
                  "dni": "#d9541e", "cdni": "#e8a33d"}
@@ -40,6 +41,21 @@ def _smooth(y, k):
     out = (num[k:] - num[:-k]) / np.maximum(den[k:] - den[:-k], 1)
     head = num[1:k] / np.maximum(den[1:k], 1)
     return np.concatenate([head, out])
+
+
+def _plain_log(ax):
+    """Log scale with plain tick labels (no mathtext: widget redraws must stay fast)."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(
+        lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
+
+
+def _fixed_layout(fig, bottom=0.14, top=0.86, left=0.06, right=0.99, wspace=0.28, hspace=0.35):
+    """Fixed margins instead of constrained layout, which costs most of a redraw (widgets).
+    Returns the gridspec keywords to create the axes with."""
+    fig.set_layout_engine("none")
+    return dict(left=left, right=right, bottom=bottom, top=top, wspace=wspace, hspace=hspace)
 
 
 def _layer_colors(n):
@@ -219,10 +235,10 @@ def draw_representations(fig, results):
 KIND_COLORS = {"forward": "#6f93d0", "backward": "#d9541e", "sg": "#e8a33d"}
 
 
-def draw_schedule(fig, schedules, horizon=None):
+def draw_schedule(fig, schedules, horizon=None, gridspec_kw=None):
     """Gantt charts, one panel per schedule: devices (layers) on y, time on x."""
     names = list(schedules)
-    axes = np.atleast_1d(fig.subplots(len(names), 1, sharex=True))
+    axes = np.atleast_1d(fig.subplots(len(names), 1, sharex=True, gridspec_kw=gridspec_kw))
     horizon = horizon or max(s["makespan"] for s in schedules.values())
     for ax, name in zip(axes, names):
         s = schedules[name]
@@ -248,15 +264,15 @@ def draw_schedule(fig, schedules, horizon=None):
         ax.set_xlim(0, horizon * 1.01)
     axes[-1].set_xlabel("time (units of one layer's forward pass)")
     from matplotlib.patches import Patch
-    axes[0].legend(handles=[Patch(color=c, label=k) for k, c in KIND_COLORS.items()],
-                   fontsize=7, loc="upper right", ncol=3)
+    axes[-1].legend(handles=[Patch(color=c, label=k) for k, c in KIND_COLORS.items()],
+                    fontsize=7, loc="lower right", ncol=3)
 
 
-def draw_speedup_model(fig, model, measured=None, paper_speedup=3.0):
+def draw_speedup_model(fig, model, measured=None, paper_speedup=3.0, gridspec_kw=None):
     """Speed-up of DNI over locked backprop vs L (one device per layer), split into its two
     factors, with Bisong's "over 3×" marked and (optionally) our measured 2-core ratio."""
     PAPER_SPEEDUP = paper_speedup
-    axes = fig.subplots(1, 2)
+    axes = fig.subplots(1, 2, gridspec_kw=gridspec_kw)
     Ls = model["L"]
     styles = ["-", "--", ":"]
     for p, tot, work, par, ls in zip(model["update_probs"], model["total"], model["work"],
@@ -283,7 +299,7 @@ def draw_speedup_model(fig, model, measured=None, paper_speedup=3.0):
                       f"SG = {model['sg']:g} per layer", fontsize=9)
     axes[1].set_xlabel("layers = devices L")
     axes[1].set_ylabel("factor")
-    axes[1].set_yscale("log")
+    _plain_log(axes[1])
     axes[1].set_title("total = parallelism × work (p < 1: fewer updates, not parallelism)",
                       fontsize=9)
     for ax in axes:
@@ -299,7 +315,7 @@ def draw_training(fig, result, metric="cos_delta", smooth=10):
     """Widget view: loss / test error curves of the method and of backprop (same init), and the
     per-layer alignment of the method's signal with backprop's."""
     runs = result["runs"]
-    axes = fig.subplots(1, 3)
+    axes = fig.subplots(1, 3, gridspec_kw=_fixed_layout(fig))
     title_bits = []
     for name, r in runs.items():
         color = METHOD_COLORS.get(name, "k")
@@ -311,7 +327,7 @@ def draw_training(fig, result, metric="cos_delta", smooth=10):
                      color=color, label=_label(name))
         if r["diverged_at"] is not None:
             title_bits.append(f"{_label(name)} diverged at step {r['diverged_at']}")
-    axes[0].set_yscale("log")
+    _plain_log(axes[0])
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel("training loss (batch, smoothed)")
     axes[1].set_xlabel("epoch")
@@ -319,7 +335,8 @@ def draw_training(fig, result, metric="cos_delta", smooth=10):
     axes[1].set_ylim(0, 100)
     for ax in axes[:2]:
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.locator_params(axis="x", nbins=5)
+    axes[1].legend(fontsize=8)
     m = result["method"]
     r = runs[m]
     y = np.asarray(r.get(metric, np.empty((0, 1))), dtype=float)
@@ -336,7 +353,7 @@ def draw_training(fig, result, metric="cos_delta", smooth=10):
     if metric.startswith("cos"):
         ax.set_ylim(-0.3, 1.05)
     elif y.size and np.isfinite(y).any() and np.nanmax(y) > 0:
-        ax.set_yscale("log")
+        _plain_log(ax)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     err = 100 * r["test_error"][-1]
@@ -349,7 +366,7 @@ def draw_sg_modules(fig, result, layer="all", smooth=10):
     """Widget view: each SG module's regression loss and the cosine of its prediction with the
     true gradient ∂L/∂hᵢ over training, and the test error."""
     r = result["run"]
-    axes = fig.subplots(1, 3)
+    axes = fig.subplots(1, 3, gridspec_kw=_fixed_layout(fig))
     sg_loss = np.asarray(r.get("sg_loss", np.empty((0, 0))), dtype=float)
     sg_cos = np.asarray(r.get("sg_cos", np.empty((0, 0))), dtype=float)
     n = sg_loss.shape[1] if sg_loss.ndim == 2 else 0
@@ -362,7 +379,7 @@ def draw_sg_modules(fig, result, layer="all", smooth=10):
         axes[0].plot(x[ok], _smooth(sg_loss[ok, i], smooth), color=colors[i],
                      label=f"M{i + 1}{top}")
         axes[1].plot(x, _smooth(sg_cos[:, i], smooth), color=colors[i], label=f"M{i + 1}")
-    axes[0].set_yscale("log")
+    _plain_log(axes[0])
     axes[0].set_ylabel("regression loss ½‖ĝ − target‖²")
     axes[1].set_ylabel("cos(ĝᵢ, true ∂L/∂hᵢ)")
     axes[1].set_ylim(-0.3, 1.05)
@@ -389,9 +406,12 @@ def draw_sg_modules(fig, result, layer="all", smooth=10):
 def draw_pipeline(fig, result, show="schedule"):
     """Widget view: the two Gantt charts, or the speed-up against the number of layers."""
     if show == "schedule":
-        draw_schedule(fig, result["schedules"])
+        draw_schedule(fig, result["schedules"],
+                      gridspec_kw=_fixed_layout(fig, bottom=0.1, top=0.86, left=0.07,
+                                                hspace=0.45))
         m = result["model"]
         fig.suptitle(f"speed-up {m['total']:.2f}× = parallelism {m['parallel']:.2f} × work "
                      f"{m['work']:.2f}", fontsize=10)
     else:
-        draw_speedup_model(fig, result["curve"])
+        draw_speedup_model(fig, result["curve"],
+                           gridspec_kw=_fixed_layout(fig, bottom=0.12, top=0.9, wspace=0.22))

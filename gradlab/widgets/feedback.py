@@ -82,7 +82,7 @@ def feedback_explorer():
                               style=_STYLE, continuous_update=False),
     }
     return Explorer(controls, training_compute, P.draw_training, view=("metric", "smooth"),
-                    run_button=True, figsize=(12, 3.8),
+                    run_button=True, figsize=(11, 3.5),
                     title="Where does each layer's error signal come from?")
 
 
@@ -144,7 +144,7 @@ def sg_module_explorer():
                               style=_STYLE, continuous_update=False),
     }
     return Explorer(controls, sg_module_compute, _draw_sg, view=("layer", "smooth"),
-                    run_button=True, figsize=(12, 3.8),
+                    run_button=True, figsize=(11, 3.5),
                     title="How does a synthetic-gradient module learn?")
 
 
@@ -198,4 +198,4 @@ def pipeline_explorer():
                                 value="schedule", description="show", style=_STYLE),
     }
     return Explorer(controls, pipeline_compute, P.draw_pipeline, view=("show",),
-                    figsize=(12, 4.6), title="What does update unlocking buy?")
+                    figsize=(11, 4.2), title="What does update unlocking buy?")
