@@ -73,7 +73,6 @@ import gradlab
 import gradlab.numpy as gnp
 import gradlab.widgets
 from gradlab import feedback as fb
-from gradlab import synthetic_gradients as sg
 from gradlab.experiments import feedback as E
 from gradlab.plots import feedback as P
 
