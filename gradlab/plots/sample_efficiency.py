@@ -7,6 +7,7 @@ depends on it.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.collections import PolyCollection
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
 BP_COLOR, SG_COLOR, MIX_COLOR = "tab:blue", "tab:red", "tab:purple"
@@ -81,10 +82,26 @@ def draw_mse_curves(fig, result, ax=None, relative=True, log_y=True, show_bias=T
 
     `result` from `sample_efficiency.mse_vs_samples`."""
     ax = ax if ax is not None else fig.add_subplot()
+    draw_mse_lines(ax, result, relative=relative, log_y=log_y, show_bias=show_bias)
+    ax.set_xscale("log", base=2)
+    _plain_ticks(ax, result["n"], log_y)
+    ax.set_xlabel("samples N")
+    ax.set_title(title or f"σ = {result['sigma']:g}: error vs samples (dashed: bias²)",
+                 fontsize=10)
+    ax.grid(True, axis="x", alpha=0.3)
+    return ax
+
+
+def draw_mse_lines(ax, result, relative=True, log_y=True, show_bias=True, floor=None,
+                   legend=True):
+    """The y side of `draw_mse_curves`: the curves, the y scale and ticks, the y label, the
+    legend and horizontal grid lines (a widget keeps the x side in a static layer). On a log
+    scale, values under `floor` (default: the lowest MSE / 30) are not drawn."""
     n = result["n"]
     key = "rel_" if relative else ""
     mse = np.asarray(result[f"{key}mse"], float)
-    floor = np.nanmin(mse) / 30 if log_y else 0.0
+    if floor is None:
+        floor = np.nanmin(mse) / 30 if log_y else 0.0
     for i, lam in enumerate(result["lams"]):
         c = _color(lam)
         ax.plot(n, mse[i], "o-", color=c, label=_label(lam), markersize=4)
@@ -93,17 +110,17 @@ def draw_mse_curves(fig, result, ax=None, relative=True, log_y=True, show_bias=T
             # values under the floor are indistinguishable from 0 and are not drawn
             bias = np.asarray(result.get(f"{key}bias2_debiased", result[f"{key}bias2"])[i])
             ax.plot(n, np.where(bias > floor, bias, np.nan), "--", color=c, linewidth=1.2)
-    ax.set_xscale("log", base=2)
     if log_y:
         ax.set_yscale("log")
         ax.set_ylim(bottom=floor)
-    _plain_ticks(ax, n, log_y)
-    ax.set_xlabel("samples N")
+    ax.yaxis.set_minor_locator(NullLocator())
+    if log_y:
+        ax.yaxis.set_major_locator(LogLocator(numticks=6))
+    ax.yaxis.set_major_formatter(_PLAIN)
     ax.set_ylabel("MSE / ‖G‖²" if relative else "MSE = E‖Ĝ − G‖²")
-    ax.set_title(title or f"σ = {result['sigma']:g}: error vs samples (dashed: bias²)",
-                 fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(True, alpha=0.3)
+    if legend:
+        ax.legend(fontsize=8)
+    ax.grid(True, axis="y", alpha=0.3)
     return ax
 
 
@@ -169,22 +186,34 @@ def draw_ratio(fig, result, ax=None, mark_sigma=None, log_y=True, title=None):
 def draw_learning_curves(fig, result, ax=None, show="regret", title=None):
     """Bandit learning curves: mean over seeds with a 95 % band, one per λ (`learning_curves`)."""
     ax = ax if ax is not None else fig.add_subplot()
+    draw_learning_lines(ax, result, show=show)
+    ax.set_xlabel("samples (contexts seen)")
+    ax.set_title(title or f"learning curves, σ = {result['sigma']:g}, "
+                 f"{result['seeds']} seeds (95 % bands)", fontsize=10)
+    ax.grid(True, axis="x", alpha=0.3)
+    return ax
+
+
+def draw_learning_lines(ax, result, show="regret"):
+    """The y side of `draw_learning_curves`: curves, bands (one collection for all of them),
+    the y label, the legend and horizontal grid lines."""
     x = result["samples"]
+    bands = []
     for i, lam in enumerate(result["lams"]):
         mean, half = mean_band(result[show][i])
         finite = np.isfinite(mean)
         c = _color(lam)
         ax.plot(x[finite], mean[finite], color=c, label=_label(lam))
-        ax.fill_between(x[finite], (mean - half)[finite], (mean + half)[finite], color=c,
-                        alpha=0.2, linewidth=0)
+        xs, lo, hi = x[finite], (mean - half)[finite], (mean + half)[finite]
+        bands.append(np.column_stack([np.concatenate([xs, xs[::-1]]),
+                                      np.concatenate([lo, hi[::-1]])]))
+    colors = [_color(lam) for lam in result["lams"]]
+    ax.add_collection(PolyCollection(bands, facecolors=colors, alpha=0.2, linewidths=0))
     if show == "reward":
         ax.axhline(result["best"], color="0.3", linestyle=":", label="best arm per context")
-    ax.set_xlabel("samples (contexts seen)")
     ax.set_ylabel("regret (best − expected reward)" if show == "regret" else "expected reward")
-    ax.set_title(title or f"learning curves, σ = {result['sigma']:g}, "
-                 f"{result['seeds']} seeds (95 % bands)", fontsize=10)
     ax.legend(fontsize=8)
-    ax.grid(True, alpha=0.3)
+    ax.grid(True, axis="y", alpha=0.3)
     return ax
 
 
