@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import Bbox, BboxTransform
 
 METHOD_COLORS = {"backprop": "#1f4e9c", "fa": "#2a9d55", "dfa": "#8bc34a", "kickback": "#7b3fa0",
                  "dni": "#d9541e", "cdni": "#e8a33d"}
@@ -310,108 +313,235 @@ def draw_speedup_model(fig, model, measured=None, paper_speedup=3.0, gridspec_kw
 # ----------------------------------------------------------------------------------------
 # Widgets' views
 # ----------------------------------------------------------------------------------------
+#
+# Built for fast redraws: what a view control cannot change (frames, ticks, labels, legends,
+# titles, the test-error panel) is rendered once per result into a static layer kept with the
+# figure; a redraw pastes that image and draws only the curves that move, in pixels computed
+# from each panel's saved box and limits (log axes: limits and data in log10).
+
+
+def _clear(fig):
+    """Remove the axes without resetting them (cheap), then clear the figure."""
+    for ax in tuple(fig.axes):
+        fig.delaxes(ax)
+    fig.clear()
+
+
+def _static_layer(fig, result, key, draw_static, max_cached=16):
+    """Paste the static layer `key` of `result` into `fig`, drawing it first if this result
+    has not drawn it yet. `draw_static(fig)` draws on a cleared figure (fixed layout) and returns
+    the axes that curves are drawn on later; returns, per such axes, its panel (box in pixels,
+    x and y limits, whether x and y are log)."""
+    store = fig.__dict__.get("_gradlab_feedback_layers")
+    if store is None or store[0] is not result:
+        store = fig.__dict__["_gradlab_feedback_layers"] = (result, {})
+    layers = store[1]
+    full_key = (key, tuple(np.round(fig.get_size_inches(), 3)), float(fig.dpi))
+    if full_key not in layers:
+        _clear(fig)
+        fig.set_layout_engine("none")
+        axes = draw_static(fig)
+        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba()).copy()
+        panels = [(ax.bbox.frozen(), ax.get_xlim(), ax.get_ylim(), ax.get_xscale() == "log",
+                   ax.get_yscale() == "log") for ax in axes]
+        _clear(fig)
+        if len(layers) >= max_cached:
+            layers.pop(next(iter(layers)))
+        layers[full_key] = (rgba, panels)
+    rgba, panels = layers[full_key]
+    fig.set_layout_engine("none")
+    fig.figimage(rgba, origin="upper", resize=False)
+    return panels
+
+
+def _overlay_line(fig, panel, x, y, **kw):
+    """A curve in `panel`'s data coordinates, clipped to the panel, drawn on the figure."""
+    box, (x0, x1), (y0, y1), xlog, ylog = panel
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if xlog:
+            x, (x0, x1) = np.where(x > 0, np.log10(x), np.nan), np.log10([x0, x1])
+        if ylog:
+            y, (y0, y1) = np.where(y > 0, np.log10(y), np.nan), np.log10([y0, y1])
+    line = Line2D(x, y, transform=BboxTransform(Bbox([[x0, y0], [x1, y1]]), box), **kw)
+    line.set_clip_box(box)
+    fig.add_artist(line)
+    return line
+
+
+def _frame(ax, x, ys):
+    """Give `ax` the limits autoscaling would give these curves unsmoothed (smoothing only
+    narrows a curve's range), without drawing them (a legend at loc="best" still avoids them)."""
+    for y in ys:
+        ax.plot(x[:len(y)], y, visible=False, label="_nolegend_")
+
+
+def _proxies(colors, labels, **kw):
+    return [Line2D([], [], color=c, label=lab, **kw) for c, lab in zip(colors, labels)]
+
+
+def _training_static(result, metric):
+    runs, m = result["runs"], result["method"]
+
+    def draw_static(fig):
+        axes = fig.subplots(1, 3, gridspec_kw=_fixed_layout(fig))
+        title_bits = []
+        for name, r in runs.items():
+            color = METHOD_COLORS.get(name, "k")
+            loss = np.asarray(r["loss"], dtype=float)
+            ok = np.isfinite(loss)
+            steps = np.arange(1, len(loss) + 1) / r["steps_per_epoch"]
+            _frame(axes[0], steps[ok], [loss[ok]])
+            axes[1].plot(np.arange(len(r["test_error"])), 100 * r["test_error"], "o-", ms=3,
+                         color=color, label=_label(name))
+            if r["diverged_at"] is not None:
+                title_bits.append(f"{_label(name)} diverged at step {r['diverged_at']}")
+        _plain_log(axes[0])
+        axes[0].set_xlabel("epoch")
+        axes[0].set_ylabel("training loss (batch, smoothed)")
+        axes[1].set_xlabel("epoch")
+        axes[1].set_ylabel("test error (%)")
+        axes[1].set_ylim(0, 100)
+        for ax in axes[:2]:
+            ax.grid(alpha=0.3)
+            ax.locator_params(axis="x", nbins=5)
+        axes[1].legend(fontsize=8)
+        r = runs[m]
+        y = np.asarray(r.get(metric, np.empty((0, 1))), dtype=float)
+        ax = axes[2]
+        if y.size:
+            x = np.arange(1, len(y) + 1) / r["steps_per_epoch"]
+            _frame(ax, x, y.T)
+            names = ["output" if i == y.shape[1] - 1 else f"layer {i + 1}"
+                     for i in range(y.shape[1])]
+            ax.legend(handles=_proxies(_layer_colors(y.shape[1]), names, lw=1.3), fontsize=7)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+        ax.set_title(f"{_label(m)} vs backprop, per layer", fontsize=9)
+        if metric.startswith("cos"):
+            ax.set_ylim(-0.3, 1.05)
+        elif y.size and np.isfinite(y).any() and np.nanmax(y) > 0:
+            _plain_log(ax)
+        ax.grid(alpha=0.3)
+        err = 100 * r["test_error"][-1]
+        head = f"{_label(m)}, {result['depth']} hidden layers, η = {result['lr']:.2g}: " \
+               f"final test error {err:.1f} %" if np.isfinite(err) else f"{_label(m)}: diverged"
+        fig.suptitle(head + ("  —  " + "; ".join(title_bits) if title_bits else ""),
+                     fontsize=10)
+        return [axes[0], axes[2]]
+
+    return draw_static
+
 
 def draw_training(fig, result, metric="cos_delta", smooth=10):
     """Widget view: loss / test error curves of the method and of backprop (same init), and the
     per-layer alignment of the method's signal with backprop's."""
-    runs = result["runs"]
-    axes = fig.subplots(1, 3, gridspec_kw=_fixed_layout(fig))
-    title_bits = []
+    runs, m = result["runs"], result["method"]
+    loss_panel, metric_panel = _static_layer(fig, result, ("training", metric),
+                                             _training_static(result, metric))
     for name, r in runs.items():
-        color = METHOD_COLORS.get(name, "k")
         loss = np.asarray(r["loss"], dtype=float)
         ok = np.isfinite(loss)
         steps = np.arange(1, len(loss) + 1) / r["steps_per_epoch"]
-        axes[0].plot(steps[ok], _smooth(loss[ok], smooth), color=color, label=_label(name))
-        axes[1].plot(np.arange(len(r["test_error"])), 100 * r["test_error"], "o-", ms=3,
-                     color=color, label=_label(name))
-        if r["diverged_at"] is not None:
-            title_bits.append(f"{_label(name)} diverged at step {r['diverged_at']}")
-    _plain_log(axes[0])
-    axes[0].set_xlabel("epoch")
-    axes[0].set_ylabel("training loss (batch, smoothed)")
-    axes[1].set_xlabel("epoch")
-    axes[1].set_ylabel("test error (%)")
-    axes[1].set_ylim(0, 100)
-    for ax in axes[:2]:
-        ax.grid(alpha=0.3)
-        ax.locator_params(axis="x", nbins=5)
-    axes[1].legend(fontsize=8)
-    m = result["method"]
+        _overlay_line(fig, loss_panel, steps[ok], _smooth(loss[ok], smooth),
+                      color=METHOD_COLORS.get(name, "k"))
     r = runs[m]
     y = np.asarray(r.get(metric, np.empty((0, 1))), dtype=float)
-    ax = axes[2]
     if y.size:
         x = np.arange(1, len(y) + 1) / r["steps_per_epoch"]
-        colors = _layer_colors(y.shape[1])
-        for i in range(y.shape[1]):
-            name = "output" if i == y.shape[1] - 1 else f"layer {i + 1}"
-            ax.plot(x, _smooth(y[:, i], smooth), color=colors[i], lw=1.3, label=name)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(METRIC_LABELS.get(metric, metric))
-    ax.set_title(f"{_label(m)} vs backprop, per layer", fontsize=9)
-    if metric.startswith("cos"):
-        ax.set_ylim(-0.3, 1.05)
-    elif y.size and np.isfinite(y).any() and np.nanmax(y) > 0:
-        _plain_log(ax)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    err = 100 * r["test_error"][-1]
-    head = f"{_label(m)}, {result['depth']} hidden layers, η = {result['lr']:.2g}: " \
-           f"final test error {err:.1f} %" if np.isfinite(err) else f"{_label(m)}: diverged"
-    fig.suptitle(head + ("  —  " + "; ".join(title_bits) if title_bits else ""), fontsize=10)
+        ys = _smooth(y, smooth)
+        for i, color in enumerate(_layer_colors(y.shape[1])):
+            _overlay_line(fig, metric_panel, x, ys[:, i], color=color, lw=1.3)
+
+
+def _sg_static(result, layer):
+    r = result["run"]
+
+    def draw_static(fig):
+        axes = fig.subplots(1, 3, gridspec_kw=_fixed_layout(fig))
+        sg_loss, sg_cos, x, n, chosen = _sg_data(r, layer)
+        colors = _layer_colors(max(n, 1))
+        for i in chosen:
+            ok = np.isfinite(sg_loss[:, i]) & (sg_loss[:, i] > 0)
+            _frame(axes[0], x[ok], [sg_loss[ok, i]])
+            _frame(axes[1], x, [sg_cos[:, i]])
+        _plain_log(axes[0])
+        axes[0].set_ylabel("regression loss ½‖ĝ − target‖²")
+        axes[1].set_ylabel("cos(ĝᵢ, true ∂L/∂hᵢ)")
+        axes[1].set_ylim(-0.3, 1.05)
+        if len(chosen):
+            cs = [colors[i] for i in chosen]
+            axes[0].legend(handles=_proxies(cs, [f"M{i + 1}" + (" (true target)"
+                                                                if i == n - 1 else "")
+                                                 for i in chosen]),
+                           fontsize=7)
+            axes[1].legend(handles=_proxies(cs, [f"M{i + 1}" for i in chosen]), fontsize=7)
+        te = 100 * np.asarray(r["test_error"])
+        axes[2].plot(np.arange(len(te)), te, "o-", ms=3, color=METHOD_COLORS["cdni"],
+                     label="with these modules")
+        if result.get("baseline") is not None:
+            axes[2].plot(np.arange(len(result["baseline"])), 100 * result["baseline"], "o-",
+                         ms=3, color=METHOD_COLORS["backprop"], label="backprop")
+        axes[2].set_ylabel("test error (%)")
+        axes[2].set_ylim(0, 100)
+        axes[2].legend(fontsize=7)
+        for ax in axes:
+            ax.set_xlabel("epoch")
+            ax.grid(alpha=0.3)
+        s = result["settings"]
+        title = (f"{'cDNI' if s['conditioned'] else 'DNI'}: {s['kind']} modules, SG η = "
+                 f"{s['sg_lr']:.2g}, {'bootstrapped' if s['bootstrap'] else 'true'} targets")
+        if r["diverged_at"] is not None:
+            title += f"  —  diverged at step {r['diverged_at']}"
+        fig.suptitle(title, fontsize=10)
+        return [axes[0], axes[1]]
+
+    return draw_static
+
+
+def _sg_data(r, layer):
+    sg_loss = np.asarray(r.get("sg_loss", np.empty((0, 0))), dtype=float)
+    sg_cos = np.asarray(r.get("sg_cos", np.empty((0, 0))), dtype=float)
+    n = sg_loss.shape[1] if sg_loss.ndim == 2 else 0
+    chosen = range(n) if layer == "all" else [min(int(layer), n) - 1]
+    x = np.arange(1, sg_loss.shape[0] + 1) / r["steps_per_epoch"]
+    return sg_loss, sg_cos, x, n, list(chosen)
 
 
 def draw_sg_modules(fig, result, layer="all", smooth=10):
     """Widget view: each SG module's regression loss and the cosine of its prediction with the
     true gradient ∂L/∂hᵢ over training, and the test error."""
     r = result["run"]
-    axes = fig.subplots(1, 3, gridspec_kw=_fixed_layout(fig))
-    sg_loss = np.asarray(r.get("sg_loss", np.empty((0, 0))), dtype=float)
-    sg_cos = np.asarray(r.get("sg_cos", np.empty((0, 0))), dtype=float)
-    n = sg_loss.shape[1] if sg_loss.ndim == 2 else 0
-    chosen = range(n) if layer == "all" else [min(int(layer), n) - 1]
+    loss_panel, cos_panel = _static_layer(fig, result, ("sg", layer), _sg_static(result, layer))
+    sg_loss, sg_cos, x, n, chosen = _sg_data(r, layer)
     colors = _layer_colors(max(n, 1))
-    x = np.arange(1, sg_loss.shape[0] + 1) / r["steps_per_epoch"]
     for i in chosen:
-        top = " (true target)" if i == n - 1 else ""
         ok = np.isfinite(sg_loss[:, i]) & (sg_loss[:, i] > 0)
-        axes[0].plot(x[ok], _smooth(sg_loss[ok, i], smooth), color=colors[i],
-                     label=f"M{i + 1}{top}")
-        axes[1].plot(x, _smooth(sg_cos[:, i], smooth), color=colors[i], label=f"M{i + 1}")
-    _plain_log(axes[0])
-    axes[0].set_ylabel("regression loss ½‖ĝ − target‖²")
-    axes[1].set_ylabel("cos(ĝᵢ, true ∂L/∂hᵢ)")
-    axes[1].set_ylim(-0.3, 1.05)
-    te = 100 * np.asarray(r["test_error"])
-    axes[2].plot(np.arange(len(te)), te, "o-", ms=3, color=METHOD_COLORS["cdni"],
-                 label="with these modules")
-    if result.get("baseline") is not None:
-        axes[2].plot(np.arange(len(result["baseline"])), 100 * result["baseline"], "o-", ms=3,
-                     color=METHOD_COLORS["backprop"], label="backprop")
-    axes[2].set_ylabel("test error (%)")
-    axes[2].set_ylim(0, 100)
-    for ax in axes:
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    s = result["settings"]
-    title = (f"{'cDNI' if s['conditioned'] else 'DNI'}: {s['kind']} modules, SG η = "
-             f"{s['sg_lr']:.2g}, {'bootstrapped' if s['bootstrap'] else 'true'} targets")
-    if r["diverged_at"] is not None:
-        title += f"  —  diverged at step {r['diverged_at']}"
-    fig.suptitle(title, fontsize=10)
+        _overlay_line(fig, loss_panel, x[ok], _smooth(sg_loss[ok, i], smooth), color=colors[i])
+        _overlay_line(fig, cos_panel, x, _smooth(sg_cos[:, i], smooth), color=colors[i])
+
+
+def _pipeline_static(result, show):
+    def draw_static(fig):
+        if show == "schedule":
+            draw_schedule(fig, result["schedules"],
+                          gridspec_kw=_fixed_layout(fig, bottom=0.1, top=0.86, left=0.07,
+                                                    hspace=0.45))
+            m = result["model"]
+            fig.suptitle(f"speed-up {m['total']:.2f}× = parallelism {m['parallel']:.2f} × "
+                         f"work {m['work']:.2f}", fontsize=10)
+        else:
+            draw_speedup_model(fig, result["curve"],
+                               gridspec_kw=_fixed_layout(fig, bottom=0.12, top=0.9,
+                                                         wspace=0.22))
+        return []
+
+    return draw_static
 
 
 def draw_pipeline(fig, result, show="schedule"):
-    """Widget view: the two Gantt charts, or the speed-up against the number of layers."""
-    if show == "schedule":
-        draw_schedule(fig, result["schedules"],
-                      gridspec_kw=_fixed_layout(fig, bottom=0.1, top=0.86, left=0.07,
-                                                hspace=0.45))
-        m = result["model"]
-        fig.suptitle(f"speed-up {m['total']:.2f}× = parallelism {m['parallel']:.2f} × work "
-                     f"{m['work']:.2f}", fontsize=10)
-    else:
-        draw_speedup_model(fig, result["curve"],
-                           gridspec_kw=_fixed_layout(fig, bottom=0.12, top=0.9, wspace=0.22))
+    """Widget view: the two Gantt charts, or the speed-up against the number of layers (nothing
+    moves within a view: each is rendered once per result and pasted)."""
+    _static_layer(fig, result, ("pipeline", show), _pipeline_static(result, show))
