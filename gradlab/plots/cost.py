@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator
+from matplotlib.transforms import IdentityTransform
 
 FWD_COLOR, REV_COLOR, F_COLOR, FD_COLOR = "tab:blue", "tab:orange", "0.45", "tab:red"
 _PLAIN = FuncFormatter(lambda v, _pos: f"{v:g}")
@@ -78,6 +81,52 @@ def draw_jacobian_cost(fig, result, show="time", log_x=True, log_y=True, crossov
         fig.legend(*axes[0].get_legend_handles_labels(), ncols=3, fontsize=9, frameon=False,
                    loc="upper center" if compact else "outside lower center")
     return axes
+
+
+def _clear(fig):
+    """Remove the axes without resetting them (cheap), then clear the figure."""
+    for ax in tuple(fig.axes):
+        fig.delaxes(ax)
+    fig.clear()
+
+
+def draw_jacobian_cost_widget(fig, result, show="time", log_x=True, log_y=True, crossover=True):
+    """`draw_jacobian_cost(..., compact=True)` for widget redraws: everything but the crossover
+    markers is rendered once per (result, show, log_x, log_y) into an image kept with the
+    figure; a redraw pastes it and draws the markers on top (in pixels from the saved panels)."""
+    store = fig.__dict__.get("_gradlab_cost_layers")
+    if store is None or store[0] is not result:
+        store = fig.__dict__["_gradlab_cost_layers"] = (result, {})
+    layers = store[1]
+    key = (show, bool(log_x), bool(log_y), tuple(np.round(fig.get_size_inches(), 3)),
+           float(fig.dpi))
+    if key not in layers:
+        _clear(fig)
+        axes = draw_jacobian_cost(fig, result, show, log_x, log_y, crossover=False,
+                                  compact=True)
+        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba()).copy()
+        # per panel: its box in pixels and its data → pixel map along x
+        panels = [(ax.bbox.frozen(), ax.transData.frozen()) for ax in axes]
+        _clear(fig)
+        layers[key] = (rgba, panels)
+    rgba, panels = layers[key]
+    fig.set_layout_engine("none")
+    fig.figimage(rgba, origin="upper", resize=False)
+    if crossover:
+        for (box, to_px), k in zip(panels, ("n", "m")):
+            x = result[k]["crossover"]
+            if not np.isfinite(x):
+                continue
+            px = to_px.transform([[x, 1.0]])[0, 0]  # x only: y is any value on the axes' scale
+            if not box.x0 <= px <= box.x1:
+                continue
+            fig.add_artist(Line2D([px, px], [box.y0, box.y1], transform=IdentityTransform(),
+                                  color="0.3", linestyle=":", linewidth=1.2))
+            fig.text(px + 4 * fig.dpi / 72, box.y0 + 0.97 * box.height,
+                     f"{result[k]['vary']}* ≈ {x:.1f}", transform=IdentityTransform(),
+                     va="top", fontsize=9)
 
 
 def draw_tape_memory(fig, result, log_y=False):

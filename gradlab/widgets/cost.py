@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .. import cost
-from ..plots.cost import draw_jacobian_cost
+from ..plots.cost import draw_jacobian_cost_widget
 from .base import Explorer
 
 SIZE_LIMITS = (8, 16, 32, 64, 128, 256)
@@ -25,8 +25,9 @@ def measure(fixed=16, largest=64, hidden=32, repeat=5, clock="wall", progress=No
 
 
 def draw(fig, result, **view):
-    """The two sweeps, compact (fixed margins, no overall title): redraws must be quick."""
-    return draw_jacobian_cost(fig, result, compact=True, **view)
+    """The two sweeps, compact (fixed margins, no overall title), the static part rendered once
+    per display setting: redraws must be quick."""
+    return draw_jacobian_cost_widget(fig, result, **view)
 
 
 def jacobian_cost_explorer():
