@@ -330,8 +330,9 @@ def _clear(fig):
 def _static_layer(fig, result, key, draw_static, max_cached=16):
     """Paste the static layer `key` of `result` into `fig`, drawing it first if this result
     has not drawn it yet. `draw_static(fig)` draws on a cleared figure (fixed layout) and returns
-    the axes that curves are drawn on later; returns, per such axes, its panel (box in pixels,
-    x and y limits, whether x and y are log)."""
+    the axes that curves are drawn on later, or panels of a layer it pasted first (layers of
+    layers: a view that changes one panel re-renders only that panel); returns, per such axes,
+    its panel (box in pixels, x and y limits, whether x and y are log)."""
     store = fig.__dict__.get("_gradlab_feedback_layers")
     if store is None or store[0] is not result:
         store = fig.__dict__["_gradlab_feedback_layers"] = (result, {})
@@ -344,7 +345,8 @@ def _static_layer(fig, result, key, draw_static, max_cached=16):
         canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba()).copy()
-        panels = [(ax.bbox.frozen(), ax.get_xlim(), ax.get_ylim(), ax.get_xscale() == "log",
+        panels = [ax if isinstance(ax, tuple) else
+                  (ax.bbox.frozen(), ax.get_xlim(), ax.get_ylim(), ax.get_xscale() == "log",
                    ax.get_yscale() == "log") for ax in axes]
         _clear(fig)
         if len(layers) >= max_cached:
@@ -352,7 +354,7 @@ def _static_layer(fig, result, key, draw_static, max_cached=16):
         layers[full_key] = (rgba, panels)
     rgba, panels = layers[full_key]
     fig.set_layout_engine("none")
-    fig.figimage(rgba, origin="upper", resize=False)
+    fig.figimage(rgba, origin="upper", resize=False, zorder=-1)  # under all drawn on it
     return panels
 
 
@@ -382,11 +384,13 @@ def _proxies(colors, labels, **kw):
     return [Line2D([], [], color=c, label=lab, **kw) for c, lab in zip(colors, labels)]
 
 
-def _training_static(result, metric):
+def _training_base(result):
+    """What no view control changes: the loss frame, the test-error panel, the title."""
     runs, m = result["runs"], result["method"]
 
     def draw_static(fig):
-        axes = fig.subplots(1, 3, gridspec_kw=_fixed_layout(fig))
+        gs = fig.add_gridspec(1, 3, **_fixed_layout(fig))
+        axes = [fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1])]
         title_bits = []
         for name, r in runs.items():
             color = METHOD_COLORS.get(name, "k")
@@ -408,9 +412,25 @@ def _training_static(result, metric):
             ax.grid(alpha=0.3)
             ax.locator_params(axis="x", nbins=5)
         axes[1].legend(fontsize=8)
-        r = runs[m]
+        err = 100 * runs[m]["test_error"][-1]
+        head = f"{_label(m)}, {result['depth']} hidden layers, η = {result['lr']:.2g}: " \
+               f"final test error {err:.1f} %" if np.isfinite(err) else f"{_label(m)}: diverged"
+        fig.suptitle(head + ("  —  " + "; ".join(title_bits) if title_bits else ""),
+                     fontsize=10)
+        return [axes[0]]
+
+    return draw_static
+
+
+def _training_static(result, metric):
+    """The base layer with the metric's frame and legend on the third panel."""
+    m = result["method"]
+
+    def draw_static(fig):
+        (loss_panel,) = _static_layer(fig, result, ("training",), _training_base(result))
+        ax = fig.add_subplot(fig.add_gridspec(1, 3, **_fixed_layout(fig))[0, 2])
+        r = result["runs"][m]
         y = np.asarray(r.get(metric, np.empty((0, 1))), dtype=float)
-        ax = axes[2]
         if y.size:
             x = np.arange(1, len(y) + 1) / r["steps_per_epoch"]
             _frame(ax, x, y.T)
@@ -425,12 +445,7 @@ def _training_static(result, metric):
         elif y.size and np.isfinite(y).any() and np.nanmax(y) > 0:
             _plain_log(ax)
         ax.grid(alpha=0.3)
-        err = 100 * r["test_error"][-1]
-        head = f"{_label(m)}, {result['depth']} hidden layers, η = {result['lr']:.2g}: " \
-               f"final test error {err:.1f} %" if np.isfinite(err) else f"{_label(m)}: diverged"
-        fig.suptitle(head + ("  —  " + "; ".join(title_bits) if title_bits else ""),
-                     fontsize=10)
-        return [axes[0], axes[2]]
+        return [loss_panel, ax]
 
     return draw_static
 
@@ -456,11 +471,42 @@ def draw_training(fig, result, metric="cos_delta", smooth=10):
             _overlay_line(fig, metric_panel, x, ys[:, i], color=color, lw=1.3)
 
 
-def _sg_static(result, layer):
+def _sg_base(result):
+    """What no view control changes: the test-error panel and the title."""
     r = result["run"]
 
     def draw_static(fig):
-        axes = fig.subplots(1, 3, gridspec_kw=_fixed_layout(fig))
+        ax = fig.add_subplot(fig.add_gridspec(1, 3, **_fixed_layout(fig))[0, 2])
+        te = 100 * np.asarray(r["test_error"])
+        ax.plot(np.arange(len(te)), te, "o-", ms=3, color=METHOD_COLORS["cdni"],
+                label="with these modules")
+        if result.get("baseline") is not None:
+            ax.plot(np.arange(len(result["baseline"])), 100 * result["baseline"], "o-",
+                    ms=3, color=METHOD_COLORS["backprop"], label="backprop")
+        ax.set_ylabel("test error (%)")
+        ax.set_ylim(0, 100)
+        ax.legend(fontsize=7)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        s = result["settings"]
+        title = (f"{'cDNI' if s['conditioned'] else 'DNI'}: {s['kind']} modules, SG η = "
+                 f"{s['sg_lr']:.2g}, {'bootstrapped' if s['bootstrap'] else 'true'} targets")
+        if r["diverged_at"] is not None:
+            title += f"  —  diverged at step {r['diverged_at']}"
+        fig.suptitle(title, fontsize=10)
+        return []
+
+    return draw_static
+
+
+def _sg_static(result, layer):
+    """The base layer with the chosen modules' frames and legends on the first two panels."""
+    r = result["run"]
+
+    def draw_static(fig):
+        _static_layer(fig, result, ("sg",), _sg_base(result))
+        gs = fig.add_gridspec(1, 3, **_fixed_layout(fig))
+        axes = [fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1])]
         sg_loss, sg_cos, x, n, chosen = _sg_data(r, layer)
         colors = _layer_colors(max(n, 1))
         for i in chosen:
@@ -478,25 +524,10 @@ def _sg_static(result, layer):
                                                  for i in chosen]),
                            fontsize=7)
             axes[1].legend(handles=_proxies(cs, [f"M{i + 1}" for i in chosen]), fontsize=7)
-        te = 100 * np.asarray(r["test_error"])
-        axes[2].plot(np.arange(len(te)), te, "o-", ms=3, color=METHOD_COLORS["cdni"],
-                     label="with these modules")
-        if result.get("baseline") is not None:
-            axes[2].plot(np.arange(len(result["baseline"])), 100 * result["baseline"], "o-",
-                         ms=3, color=METHOD_COLORS["backprop"], label="backprop")
-        axes[2].set_ylabel("test error (%)")
-        axes[2].set_ylim(0, 100)
-        axes[2].legend(fontsize=7)
         for ax in axes:
             ax.set_xlabel("epoch")
             ax.grid(alpha=0.3)
-        s = result["settings"]
-        title = (f"{'cDNI' if s['conditioned'] else 'DNI'}: {s['kind']} modules, SG η = "
-                 f"{s['sg_lr']:.2g}, {'bootstrapped' if s['bootstrap'] else 'true'} targets")
-        if r["diverged_at"] is not None:
-            title += f"  —  diverged at step {r['diverged_at']}"
-        fig.suptitle(title, fontsize=10)
-        return [axes[0], axes[1]]
+        return axes
 
     return draw_static
 
