@@ -7,6 +7,7 @@ backward SGD blue (it freezes), windowed variants green/purple.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.lines import Line2D
 
 FORWARD = "#e07b00"
 BACKWARD = "#1f5fbf"
@@ -182,9 +183,39 @@ def draw_digits(fig, run, x_axis="steps", log_loss=True, show_steps=True, light=
     the same steps as the others (its longer equal-compute run is cut).
 
     light=True (for widgets) draws log₁₀ of the values on linear axes with few ticks: the same
-    picture for a fraction of the drawing time of matplotlib's log axes."""
+    picture for a fraction of the drawing time of matplotlib's log axes. A widget keeps
+    `digits_frame` in a static layer and redraws `digits_curves` on top of it."""
     axes = fig.subplots(1, 3 if show_steps else 2)
+    digits_frame(axes, run, light=light)
+    digits_curves(axes, run, x_axis=x_axis, log_loss=log_loss, light=light)
+
+
+def _digits_color(i, name):
+    return FORWARD if name == "forward" else (BACKWARD if name.startswith("backward")
+                                              else OTHER[i % len(OTHER)])
+
+
+def digits_frame(axes, run, light=False):
+    """What neither x axis nor log loss changes: the titles of the loss and step panels, the
+    accuracy panel's y axis (its range covers every curve in full)."""
+    curves = run["curves"]
+    axes[0].set_title(f"digits MLP, η = {run['lr']:g}, batch {run['batch_size']}"
+                      + _diverged_note(curves))
+    axes[1].set_ylabel("test accuracy")
+    finite = _finite(np.concatenate([c["acc"] for c in curves.values()]))
+    if finite.size:
+        axes[1].set_ylim(max(0.0, np.percentile(finite, 5) - 0.05), 1.0)
+    if light:
+        axes[1].locator_params(axis="y", nbins=5)
+    if len(axes) > 2:
+        axes[2].set_title("parameter step: does anything freeze?")
+
+
+def digits_curves(axes, run, x_axis="steps", log_loss=True, light=False):
+    """The rest of `draw_digits`: the curves, the x axes, the loss and step panels' y axes,
+    the accuracy panel's title and the legend."""
     ax1, ax2 = axes[0], axes[1]
+    show_steps = len(axes) > 2
     by_evals = x_axis != "steps"
     curves = run["curves"]
 
@@ -193,8 +224,7 @@ def draw_digits(fig, run, x_axis="steps", log_loss=True, show_steps=True, light=
         return np.log10(np.maximum(v, FLOOR)) if light else v
 
     for i, (name, c) in enumerate(curves.items()):
-        color = FORWARD if name == "forward" else (BACKWARD if name.startswith("backward")
-                                                   else OTHER[i % len(OTHER)])
+        color = _digits_color(i, name)
         loss, acc, steps = c["loss"], c["acc"], c.get("steps")
         x = c["evals"] if by_evals else np.arange(len(loss))
         if not by_evals and name == "forward":
@@ -215,21 +245,16 @@ def draw_digits(fig, run, x_axis="steps", log_loss=True, show_steps=True, light=
         loss_label = "log₁₀ " + loss_label
     elif log_loss:
         ax1.set_yscale("log")
-    ax1.set(xlabel=xlabel, ylabel=loss_label,
-            title=f"digits MLP, η = {run['lr']:g}, batch {run['batch_size']}"
-                  + _diverged_note(curves))
-    ax2.set(xlabel=xlabel, ylabel="test accuracy",
-            title="at equal compute" if by_evals else "at equal steps")
-    finite = _finite(np.concatenate([c["acc"] for c in curves.values()]))
-    if finite.size:
-        ax2.set_ylim(max(0.0, np.percentile(finite, 5) - 0.05), 1.0)
+    ax1.set(xlabel=xlabel, ylabel=loss_label)
+    ax2.set_xlabel(xlabel)
+    ax2.set_title("at equal compute" if by_evals else "at equal steps", y=1.0)
     ax1.legend(fontsize=7)
     if show_steps:
         if light:
             axes[2].set(ylabel="log₁₀ ‖θₙ₊₁ − θₙ‖ (all parameters)")
         else:
             axes[2].set(yscale="log", ylabel="‖θₙ₊₁ − θₙ‖ (all parameters)")
-        axes[2].set(xlabel=xlabel, title="parameter step: does anything freeze?")
+        axes[2].set(xlabel=xlabel)
     if light:
         for ax in axes:
             ax.locator_params(nbins=5)
@@ -276,45 +301,78 @@ def draw_orders_2d(fig, result, show_cloud=True, show_windowed=True, log_steps=T
     other seeds; the legend counts each method's gradient evaluations.
     Right: step sizes ‖θₙ₊₁ − θₙ‖ (log₁₀) with the predicted backward slope (dashed).
     Kept light (one legend, a shaded image instead of contour lines, no log-axis machinery) so
-    that a widget redraws it quickly."""
+    that a widget redraws it quickly; the widget keeps `orders_2d_frame` in a static layer and
+    redraws `orders_2d_paths` and `orders_2d_steps` on top of it."""
     ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.1, 1])
-    A, y, opt = result["A"], result["y"], result["optimum"]
+    orders_2d_frame(ax1, ax2, result)
+    lines = orders_2d_paths(result, show_cloud=show_cloud, show_windowed=show_windowed)
+    for line in lines:
+        ax1.add_line(line)
+    ax1.legend(handles=[ln for ln in lines if not ln.get_label().startswith("_")], fontsize=7,
+               loc="upper right")
+    orders_2d_steps(ax2, result, show_windowed=show_windowed, log_steps=log_steps)
+
+
+def orders_2d_frame(ax1, ax2, result):
+    """What the view controls of the 2-D explorer do not change: the shaded landscape, the
+    limits and title of the left panel, the step axis of the right panel."""
+    A, y = result["A"], result["y"]
     lo, hi = _view_box(result)
     g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 60), np.linspace(lo[1], hi[1], 60))
     grid = np.stack([g0, g1], axis=-1)
     loss = 0.5 * np.mean((grid @ A.T - y) ** 2, axis=-1)
     ax1.imshow(np.log(loss - loss.min() + 1e-2), origin="lower", cmap="Greys_r", alpha=0.35,
                extent=(lo[0], hi[0], lo[1], hi[1]), aspect="auto", interpolation="bilinear")
-    th = result["thetas"]
-    div = result["diverged_at"]
-    ev = result["evals"]
+    ax1.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]),
+            title=f"η = {result['lr']:g}, batch {result['batch_size']}, seed {result['seed']}"
+                  "   (★ optimum, ■ θ₀)")
+    n = max(len(s) for s in result["steps"].values())
+    last = max(n - 1, 1)
+    ax2.set_xlim(-0.05 * last, 1.05 * last)  # matplotlib's margins for x = 0 .. n - 1
+    ax2.set_xlabel("step n")
+    ax2.locator_params(axis="x", nbins=6)
+
+
+def orders_2d_paths(result, show_cloud=True, show_windowed=True):
+    """The left panel's moving parts as Line2D artists, bottom first, labelled for a legend
+    (the optimum and θ₀ unlabelled): backward limits of other seeds, forward, windowed and
+    backward paths."""
+    th, div, ev = result["thetas"], result["diverged_at"], result["evals"]
+    lo, hi = _view_box(result)
 
     def name(key, text):
         text = f"{text}: {ev[key]} evals"
         return text if div[key] is None else f"{text}, diverged at step {div[key]}"
 
+    lines = []
     if show_cloud and len(result["limits"]):
         L = result["limits"]
         inside = np.all((L > lo) & (L < hi), axis=1)
-        ax1.plot(L[inside, 0], L[inside, 1], ".", color=BACKWARD, alpha=0.3, ms=3,
-                 label="backward limits, other seeds")
+        lines.append(Line2D(L[inside, 0], L[inside, 1], ls="", marker=".", color=BACKWARD,
+                            alpha=0.3, ms=3, label="backward limits, other seeds"))
     f = th["forward"]
-    ax1.plot(f[:, 0], f[:, 1], ".-", color=FORWARD, lw=0.4, ms=4, label=name("forward", "forward"))
+    lines.append(Line2D(f[:, 0], f[:, 1], marker=".", color=FORWARD, lw=0.4, ms=4,
+                        label=name("forward", "forward")))
     if show_windowed:
         w = th["windowed"]
-        ax1.plot(w[:, 0], w[:, 1], ".-", color=WINDOWED, lw=0.8, ms=3,
-                 label=name("windowed", result["windowed_name"]))
+        lines.append(Line2D(w[:, 0], w[:, 1], marker=".", color=WINDOWED, lw=0.8, ms=3,
+                            label=name("windowed", result["windowed_name"])))
     b = th["backward"]
-    ax1.plot(b[:, 0], b[:, 1], "o-", color=BACKWARD, lw=1.5, ms=3,
-             label=name("backward", "backward"))
-    ax1.plot(*opt, "k*", ms=13)
-    ax1.plot(*result["theta0"], "ks", ms=6)
-    ax1.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]),
-            title=f"η = {result['lr']:g}, batch {result['batch_size']}, seed {result['seed']}"
-                  "   (★ optimum, ■ θ₀)")
-    ax1.legend(fontsize=7, loc="upper right")
+    lines.append(Line2D(b[:, 0], b[:, 1], marker="o", color=BACKWARD, lw=1.5, ms=3,
+                        label=name("backward", "backward")))
+    opt, theta0 = result["optimum"], result["theta0"]
+    lines.append(Line2D([opt[0]], [opt[1]], ls="", marker="*", color="k", ms=13,
+                        label="_optimum"))
+    lines.append(Line2D([theta0[0]], [theta0[1]], ls="", marker="s", color="k", ms=6,
+                        label="_theta0"))
+    return lines
 
-    steps = result["steps"]
+
+def orders_2d_steps(ax, result, show_windowed=True, log_steps=True):
+    """The right panel's y side: step sizes (log₁₀ or plain) per method, the predicted
+    backward slope dashed, the y range, and the title (which says the slope, or where the
+    first divergence happened)."""
+    steps, div = result["steps"], result["diverged_at"]
     names = [("forward", FORWARD, 1), ("backward", BACKWARD, 2)]
     if show_windowed:
         names.append(("windowed", WINDOWED, 1))
@@ -325,20 +383,20 @@ def draw_orders_2d(fig, result, show_cloud=True, show_windowed=True, log_steps=T
 
     for key, color, lw in names:
         s = steps[key]
-        ax2.plot(np.arange(len(s)), tr(s), color=color, lw=lw)
+        ax.plot(np.arange(len(s)), tr(s), color=color, lw=lw)
     pred = result["prediction"]
     s = steps["backward"]
     title = ("log₁₀ " if log_steps else "") + "‖θₙ₊₁ − θₙ‖ (colours as on the left)"
     if np.isfinite(pred["lyapunov"]) and len(s) and np.isfinite(s[0]) and s[0] > 0:
         n = np.arange(len(s))
-        ax2.plot(n, tr(s[0] * np.exp(np.minimum(pred["lyapunov"] * n, 700))), "k--", lw=1)
+        ax.plot(n, tr(s[0] * np.exp(np.minimum(pred["lyapunov"] * n, 700))), "k--", lw=1)
         title += f"\ndashed: predicted slope {pred['lyapunov']:.3f} per step"
     if log_steps:
         finite = _finite(tr(np.concatenate(list(steps.values()))))
         bottom = max(np.log10(FLOOR), finite.min() - 1) if finite.size else np.log10(FLOOR)
-        ax2.set_ylim(bottom - 0.5, min(finite.max() + 1 if finite.size else 1, 100))
+        ax.set_ylim(bottom - 0.5, min(finite.max() + 1 if finite.size else 1, 100))
     bad = {k: v for k, v in div.items() if v is not None}
     if bad:
         title = f"diverged at step {min(bad.values())} (see the legend)"
-    ax2.set(xlabel="step n", title=title)
-    ax2.locator_params(nbins=6)
+    ax.set_title(title, fontsize=10, y=1.0)  # (placed: no search for top tick labels)
+    ax.locator_params(axis="y", nbins=6)
