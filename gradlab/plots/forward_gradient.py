@@ -146,14 +146,15 @@ def draw_contour_paths(ax, result, max_paths=10):
 
 
 def _band(ax, x, Y, color, label, stat="median"):
-    """Draw every run thinly and the median (or mean) boldly; curves stop at divergence."""
+    """Draw every run thinly and the median (or mean) boldly; curves stop at divergence.
+    Returns the lines drawn."""
     Y = np.asarray(Y, dtype=float)
     Y = np.where(np.isfinite(Y), Y, np.nan)
-    for y in Y:
-        ax.plot(x, y, color=color, lw=0.5, alpha=0.35)
+    lines = [ax.plot(x, y, color=color, lw=0.5, alpha=0.35)[0] for y in Y]
     with np.errstate(all="ignore"), _quiet():
         centre = np.nanmedian(Y, axis=0) if stat == "median" else np.nanmean(Y, axis=0)
-    ax.plot(x, centre, color=color, lw=2, label=label)
+    lines += ax.plot(x, centre, color=color, lw=2, label=label)
+    return lines
 
 
 class _quiet:
@@ -172,7 +173,15 @@ class _quiet:
 
 def draw_loss_curves(ax, result, x_axis="iteration"):
     """f(x_t) − f* against iterations or wall-clock seconds (log scale), GD and every FGD seed."""
+    loss_lines(ax, result, x_axis)
+    loss_y_axis(ax)
+
+
+def loss_lines(ax, result, x_axis="iteration", legend=True):
+    """The part of `draw_loss_curves` that x_axis changes: the curves (returned), the x label
+    and the legend."""
     tf = FUNCTIONS[result["function"]]
+    lines = []
     for key, color, label in (("gd", GD_COLOR, "gradient descent"),
                               ("fgd", FGD_COLOR, "forward gradient (median of seeds)")):
         run = result[key]
@@ -180,12 +189,18 @@ def draw_loss_curves(ax, result, x_axis="iteration"):
         if x_axis == "time":
             x = x * result["time_per_step"][key]
         gap = np.maximum(run["loss"] - tf.min_value, 1e-16)
-        _band(ax, x, gap, color, label + _diverged_note(run))
-    _log(ax)
+        lines += _band(ax, x, gap, color, label + _diverged_note(run))
     ax.set_xlabel("iteration" if x_axis == "iteration" else
                   "seconds (iterations × CPU time per step of one run)")
+    if legend:
+        ax.legend(fontsize=7, loc="upper right")
+    return lines
+
+
+def loss_y_axis(ax):
+    """The part of `draw_loss_curves` that x_axis does not change: the log y axis."""
+    _log(ax)
     ax.set_ylabel("f(x) − f*")
-    ax.legend(fontsize=7, loc="upper right")
 
 
 def draw_test_function(fig, result, x_axis="iteration"):

@@ -15,7 +15,7 @@ import ipywidgets as W
 from .. import forward_gradient as fg
 from ..plots import forward_gradient as P
 from ..test_functions import FUNCTIONS
-from .base import Explorer
+from .base import Explorer, overlay_axes, static_layer
 
 DIMENSIONS = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 DIRECTIONS = (1, 2, 4, 8, 16, 32, 64)
@@ -75,9 +75,30 @@ def paths_compute(function="beale", lr=0.01, steps=1000, K=1, n_seeds=5, seed=0,
                                        first_seed=seed, progress=progress)
 
 
+PANELS_MARGINS = dict(left=0.075, right=0.99, bottom=0.12, top=0.9, wspace=0.22)
+
+
+def _test_function_frame(result):
+    """Everything but the loss panel's x axis and curves: the suptitle, the contour panel with
+    its paths, the loss panel's log y axis (its range set by the curves, which are the same
+    against iterations or seconds)."""
+    def draw_static(fig):
+        _fixed_layout(fig, **PANELS_MARGINS)
+        P.draw_test_function(fig, result)
+        ax2 = fig.axes[1]
+        for line in ax2.get_lines():
+            line.set_visible(False)
+        ax2.get_legend().remove()
+        ax2.xaxis.set_visible(False)
+        return fig.axes[1:2]
+    return draw_static
+
+
 def _draw_test_function(fig, result, x_axis="iteration"):
-    _fixed_layout(fig, left=0.075, right=0.99, bottom=0.12, top=0.9, wspace=0.22)
-    return P.draw_test_function(fig, result, x_axis=x_axis)
+    """The static layer, then the loss curves, x axis and legend on top."""
+    (ax2,) = static_layer(fig, result, "frame", _test_function_frame(result))
+    P.loss_lines(overlay_axes(fig, ax2, x=True, y=False), result, x_axis=x_axis)
+    return fig
 
 
 def _draw_histogram(fig, result, quantity="cosine"):
