@@ -24,6 +24,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 
 def _canvas(fig):
@@ -105,7 +106,12 @@ def static_layer(fig, result, key, draw_static, max_cached=8):
     if full_key not in layers:
         clear_figure(fig)
         fig.set_layout_engine("none")
-        axes = draw_static(fig)
+        depth = fig.__dict__.get("_gradlab_drawing_layer", 0)
+        fig.__dict__["_gradlab_drawing_layer"] = depth + 1  # its axes are kept: never reused
+        try:
+            axes = draw_static(fig)
+        finally:
+            fig.__dict__["_gradlab_drawing_layer"] = depth
         canvas = _canvas(fig)
         canvas.draw()
         region = canvas.copy_from_bbox(fig.bbox)
@@ -129,22 +135,56 @@ def overlay(fig, ax, artist, clip=True):
     return artist
 
 
+REUSE_LIVE_AXES = True  # False: a new live axes at every redraw (same pixels, slower)
+
+
 def overlay_axes(fig, ax, x=False, y=True):
     """A transparent live axes exactly over `ax` (kept by `static_layer`), without frame or
     background, drawing only the axis asked for (its ticks, tick labels and label): for a view
     control that changes one axis of a panel whose other parts are static. The other axis has
-    the layer's scale and limits; the live one starts with the layer's scale and autoscales."""
-    live = fig.add_axes(ax.get_position(), xscale=ax.get_xscale(), yscale=ax.get_yscale())
+    the layer's scale and limits; the live one starts with the layer's scale and autoscales.
+
+    Outside a static layer's drawing, the live axes of the previous redraw is emptied and used
+    again: making an axes and its ticks costs more than drawing most curves."""
+    reuse = REUSE_LIVE_AXES and not fig.__dict__.get("_gradlab_drawing_layer")
+    kept = ax.__dict__.setdefault("_gradlab_live", {})
+    live = kept.get((x, y)) if reuse else None
+    if live is None:
+        live = fig.add_axes(ax.get_position(), xscale=ax.get_xscale(), yscale=ax.get_yscale())
+        live.patch.set_visible(False)
+        for spine in live.spines.values():
+            spine.set_visible(False)
+        live.xaxis.set_visible(x)
+        live.yaxis.set_visible(y)
+        if reuse:
+            kept[(x, y)] = live
+    else:
+        _empty_axes(live)
+        live.set_xscale(ax.get_xscale())
+        live.set_yscale(ax.get_yscale())
+        fig.add_axes(live)
     if not x:  # the static side keeps the layer's limits; the live side autoscales as usual
         live.set_xlim(ax.get_xlim())
     if not y:
         live.set_ylim(ax.get_ylim())
-    live.patch.set_visible(False)
-    for spine in live.spines.values():
-        spine.set_visible(False)
-    live.xaxis.set_visible(x)
-    live.yaxis.set_visible(y)
     return live
+
+
+def _empty_axes(ax):
+    """Remove what a redraw drew on a live axes (artists, legend, titles, labels, data limits)
+    and autoscale again, keeping its axis objects and their ticks."""
+    for artist in list(ax._children):
+        artist.remove()
+    if ax.legend_ is not None:
+        ax.legend_.remove()
+    for title in (ax.title, ax._left_title, ax._right_title):
+        title.set_text("")
+    ax.xaxis.label.set_text("")
+    ax.yaxis.label.set_text("")
+    ax.dataLim.set_points(Bbox.null().get_points())
+    ax.ignore_existing_data_limits = True
+    ax.set_autoscalex_on(True)
+    ax.set_autoscaley_on(True)
 
 
 class Explorer(W.VBox):
