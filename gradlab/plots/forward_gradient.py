@@ -248,8 +248,31 @@ def draw_digits_curves(fig, result, metric="both", x_axis="iteration"):
     result: from `forward_gradient.compare_digits_methods`. metric: "train_loss",
     "test_accuracy" or "both"; x_axis: "iteration" or "time" (training seconds, ours).
     """
-    keys = ["train_loss", "test_accuracy"] if metric == "both" else [metric]
+    keys = digits_keys(metric)
     axes = np.atleast_1d(fig.subplots(1, len(keys)))
+    digits_lines(axes, result, keys, x_axis)
+    digits_y_axes(axes, keys)
+    fig.suptitle(digits_suptitle(result), fontsize=10)
+    return fig
+
+
+def digits_keys(metric):
+    """The panels of `draw_digits_curves` for a metric choice."""
+    return ["train_loss", "test_accuracy"] if metric == "both" else [metric]
+
+
+def digits_suptitle(result):
+    model = {"mlp": "MLP", "logreg": "logistic regression"}.get(result["model"], result["model"])
+    n = len(result["seeds"])
+    n_div = sum(r["diverged_at"] >= 0 for runs in result["runs"].values() for r in runs)
+    note = f" — {n_div} run(s) diverged (✕: where the curve stops; lower η)" if n_div else ""
+    return f"Digits, {model}: mean ± std over {n} seed{'s' if n != 1 else ''}{note}"
+
+
+def digits_lines(axes, result, keys, x_axis="iteration", legend=True):
+    """What x_axis changes in `draw_digits_curves`: the curves and bands (returned), the x
+    labels and the legends."""
+    artists = []
     for ax, key in zip(axes, keys):
         for i, (label, runs) in enumerate(result["runs"].items()):
             color = _color(label, i)
@@ -259,27 +282,28 @@ def draw_digits_curves(fig, result, metric="both", x_axis="iteration"):
                 m, s = np.nanmean(Y, axis=0), np.nanstd(Y, axis=0)
             div = [r["diverged_at"] for r in runs if r["diverged_at"] >= 0]
             lab = label + (f" ({len(div)}/{len(runs)} diverged, step {min(div)})" if div else "")
-            ax.plot(x, m, color=color, lw=2, label=lab)
-            ax.fill_between(x, m - s, m + s, color=color, alpha=0.2, lw=0)
+            artists += ax.plot(x, m, color=color, lw=2, label=lab)
+            artists.append(ax.fill_between(x, m - s, m + s, color=color, alpha=0.2, lw=0))
             finite = np.flatnonzero(np.isfinite(m))
             if div and finite.size:  # mark where the (mean) curve stops
-                ax.plot(x[finite[-1]], m[finite[-1]], "X", color=color, ms=9, mec="k")
+                artists += ax.plot(x[finite[-1]], m[finite[-1]], "X", color=color, ms=9,
+                                   mec="k")
+        ax.set_xlabel("iteration" if x_axis == "iteration" else
+                      "training seconds (CPU time of one thread, our engines)")
+        if legend:
+            ax.legend(fontsize=7, loc="upper right" if key == "train_loss" else "lower right")
+    return artists
+
+
+def digits_y_axes(axes, keys):
+    """What x_axis does not change in `draw_digits_curves`: the y axes."""
+    for ax, key in zip(axes, keys):
         if key == "train_loss":
             _log(ax)
             ax.set_ylabel("training loss (cross-entropy)")
         else:
             ax.set_ylabel("test accuracy")
             ax.set_ylim(0, 1)
-        ax.set_xlabel("iteration" if x_axis == "iteration" else
-                      "training seconds (CPU time of one thread, our engines)")
-        ax.legend(fontsize=7, loc="upper right" if key == "train_loss" else "lower right")
-    model = {"mlp": "MLP", "logreg": "logistic regression"}.get(result["model"], result["model"])
-    n = len(result["seeds"])
-    n_div = sum(r["diverged_at"] >= 0 for runs in result["runs"].values() for r in runs)
-    note = f" — {n_div} run(s) diverged (✕: where the curve stops; lower η)" if n_div else ""
-    fig.suptitle(f"Digits, {model}: mean ± std over {n} seed{'s' if n != 1 else ''}{note}",
-                 fontsize=10)
-    return fig
 
 
 def draw_runtime(fig, result):

@@ -11,6 +11,7 @@ Each builder returns a `gradlab.widgets.base.Explorer`; the computing is done by
 from __future__ import annotations
 
 import ipywidgets as W
+import numpy as np
 
 from .. import forward_gradient as fg
 from ..plots import forward_gradient as P
@@ -158,14 +159,35 @@ def digits_compute(model="mlp", methods=("backprop", "forward K=1", "activity"),
                                      seeds=range(int(n_seeds)), progress=progress)
 
 
+def _digits_frame(result, metric):
+    """The suptitle and the panels' y axes for one metric choice; the loss range covers the
+    curves against iterations and against seconds, so it stays put when x_axis changes."""
+    def draw_static(fig):
+        _fixed_layout(fig, **PANELS_MARGINS)
+        keys = P.digits_keys(metric)
+        axes = np.atleast_1d(fig.subplots(1, len(keys)))
+        for x_axis in ("iteration", "time"):  # invisible: for the y range only
+            for artist in P.digits_lines(axes, result, keys, x_axis, legend=False):
+                artist.set_visible(False)
+        P.digits_y_axes(axes, keys)
+        for ax in axes:
+            ax.xaxis.set_visible(False)
+        fig.suptitle(P.digits_suptitle(result), fontsize=10)
+        return list(axes)
+    return draw_static
+
+
 def _draw_digits(fig, result, metric="both", x_axis="iteration"):
-    _fixed_layout(fig, left=0.075, right=0.99, bottom=0.12, top=0.9, wspace=0.22)
     if not result["runs"]:
+        _fixed_layout(fig, **PANELS_MARGINS)
         ax = fig.add_subplot(1, 1, 1)
         ax.text(0.5, 0.5, "choose at least one method", ha="center", va="center")
         ax.set_axis_off()
         return fig
-    return P.draw_digits_curves(fig, result, metric=metric, x_axis=x_axis)
+    axes = static_layer(fig, result, ("frame", metric), _digits_frame(result, metric))
+    live = [overlay_axes(fig, ax, x=True, y=False) for ax in axes]
+    P.digits_lines(live, result, P.digits_keys(metric), x_axis)
+    return fig
 
 
 def digits_training_explorer():
