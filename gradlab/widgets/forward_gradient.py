@@ -102,9 +102,25 @@ def _draw_test_function(fig, result, x_axis="iteration"):
     return fig
 
 
+HISTOGRAM_MARGINS = dict(left=0.1, right=0.98, bottom=0.13, top=0.91)
+
+
+def _histogram_frame(result):
+    def draw_static(fig):
+        _fixed_layout(fig, **HISTOGRAM_MARGINS)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.set_title(P.cosine_title(result))
+        ax.xaxis.set_visible(False)
+        ax.yaxis.set_visible(False)
+        return (ax,)
+    return draw_static
+
+
 def _draw_histogram(fig, result, quantity="cosine"):
-    _fixed_layout(fig, left=0.1, right=0.98, bottom=0.13, top=0.91)
-    return P.draw_cosine_histogram(fig, result, quantity=quantity)
+    """Frame and title are a static layer; the histogram and both axes are drawn on top."""
+    (ax,) = static_layer(fig, result, "frame", _histogram_frame(result))
+    return P.draw_cosine_histogram(fig, result, quantity=quantity,
+                                   ax=overlay_axes(fig, ax, x=True, y=True), title=False)
 
 
 def beale_rosenbrock_explorer():
