@@ -112,26 +112,36 @@ def _bars_at(result, lams):
     return errors({**result, "bp": result["bp"][:, -1:], "sg": result["sg"][:, -1:]}, lams)
 
 
-def _draw_axes(result, log_y, relative, every_lam):
+def _curves(fig, result, log_y, relative):
+    """BP and SG, the mixture at every λ of the slider (computed once per result), and the
+    floor under which a log scale draws nothing: the lowest MSE at any λ / 30."""
+    memo = result_memo(fig, result)
+    if "ends" not in memo:
+        memo["ends"] = errors(result, (0.0, 1.0))
+        memo["every_lam"] = errors(result, SLIDER_LAMS)
+    ends, every_lam = memo["ends"], memo["every_lam"]
+    key = "rel_" if relative else ""
+    floor = (min(np.nanmin(ends[f"{key}mse"]), np.nanmin(every_lam[f"{key}mse"])) / 30
+             if log_y else 0.0)
+    return ends, every_lam, floor
+
+
+def _draw_axes(result, log_y, relative, curves):
     """Layer 2, for one choice of log y and relative: the y axes of the two left panels, BP and
     SG, the bars of the λ grid and their legend. The y range covers the mixture at every λ
     of the slider (so it stays put while λ moves); the mixtures are there, invisible, for
     the legends to avoid."""
     key = "rel_" if relative else ""
+    ends, every_lam, floor = curves
 
     def draw_static(fig):
         a1, a2 = static_layer(fig, result, "frame", _draw_frame(result))
         b1 = overlay_axes(fig, a1)
-        ends = errors(result, (0.0, 1.0))
-        floor = (min(np.nanmin(ends[f"{key}mse"]), np.nanmin(every_lam[f"{key}mse"])) / 30
-                 if log_y else 0.0)
         for i in range(len(SLIDER_LAMS)):  # invisible: for the y range and the legend
             b1.plot(result["n"], every_lam[f"{key}mse"][i], visible=False)
             bias = every_lam.get(f"{key}bias2_debiased", every_lam[f"{key}bias2"])[i]
             b1.plot(result["n"], np.where(bias > floor, bias, np.nan), visible=False)
-        P.draw_mse_lines(b1, {**ends, "n": result["n"]}, relative=relative, log_y=log_y,
-                         floor=floor, legend=False)
-        b1.floor = floor
+        P.draw_mse_lines(b1, ends, relative=relative, log_y=log_y, floor=floor, legend=False)
 
         b2 = overlay_axes(fig, a2)
         grid = _bars_at(result, LAMBDA_GRID)
@@ -155,11 +165,10 @@ def draw(fig, result, lam=0.5, log_y=True, relative=True):
     """MSE vs N (BP, the λ-mixture, SG), bias²/variance bars over λ at the largest N, and the
     ratio vs σ. What λ cannot change is a static layer (one per log y / relative choice,
     drawn once per result); a redraw adds the mixture's curves, its bar and the legend."""
-    memo = result_memo(fig, result)
-    if "every_lam" not in memo:
-        memo["every_lam"] = errors(result, SLIDER_LAMS)
+    curves = _curves(fig, result, log_y, relative)
+    floor = curves[2]
     b1, b2 = static_layer(fig, result, ("axes", bool(log_y), bool(relative)),
-                          _draw_axes(result, log_y, relative, memo["every_lam"]))
+                          _draw_axes(result, log_y, relative, curves))
     key = "rel_" if relative else ""
     handles = [Line2D([], [], marker="o", color=P.BP_COLOR, markersize=4)]
     labels = [P._label(0.0)]
@@ -168,7 +177,7 @@ def draw(fig, result, lam=0.5, log_y=True, relative=True):
         mse = mix[f"{key}mse"][0]
         bias = mix.get(f"{key}bias2_debiased", mix[f"{key}bias2"])[0]
         overlay(fig, b1, Line2D(result["n"], mse, marker="o", color=P.MIX_COLOR, markersize=4))
-        overlay(fig, b1, Line2D(result["n"], np.where(bias > b1.floor, bias, np.nan), ls="--",
+        overlay(fig, b1, Line2D(result["n"], np.where(bias > floor, bias, np.nan), ls="--",
                                 color=P.MIX_COLOR, linewidth=1.2))
         handles.append(Line2D([], [], marker="o", color=P.MIX_COLOR, markersize=4))
         labels.append(P._label(lam))
