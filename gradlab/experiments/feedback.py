@@ -25,12 +25,11 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from .. import feedback as fb
 from .. import synthetic_gradients as sg
 from ..plots import feedback as P
-from .registry import Headline, register
+from .registry import Headline, mean_and_spread, new_figure, register
 
 # Jaderberg et al. 2016, Table 1, MNIST FCN: quoted in the research notes "[unverified, from
 # memory]" as ranges, not per depth. We quote them as the notes give them.
@@ -42,18 +41,6 @@ PAPER_MNIST = {
 PAPER_SPEEDUP = 3.0  # Bisong 2017: "over 3× faster" [unverified setup]
 METHOD_ORDER = ("backprop", "fa", "dfa", "dni", "cdni")
 SCALAR_METHODS = ("backprop", "kickback", "fa", "dfa")
-
-
-def _fig(size=(11, 4.2)):
-    return Figure(figsize=size, layout="constrained")
-
-
-def _mean_std(x):
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    if not x.size:
-        return float("nan"), None
-    return float(x.mean()), (float(x.std(ddof=1)) if x.size > 1 else None)
 
 
 def _single_thread():
@@ -117,14 +104,15 @@ def digits_comparison(depths, seeds, width, epochs, batch_size, lr, sg_lr, act, 
 
 def _digits_table_plot(results):
     figs = {}
-    fig = _fig((12, 0.8 + 0.3 * (len(results["methods"]) + len(results["scalar_methods"]) + 2)))
+    rows = len(results["methods"]) + len(results["scalar_methods"]) + 2
+    fig = new_figure((12, 0.8 + 0.3 * rows))
     P.draw_error_table(fig, results)
     figs["table"] = fig
-    fig = _fig((11, 4))
+    fig = new_figure((11, 4))
     P.draw_error_vs_depth(fig, results)
     figs["error_vs_depth"] = fig
     for d in (results["depths"][0], results["depths"][-1]):
-        fig = _fig((12, 4.6))
+        fig = new_figure((12, 4.6))
         P.draw_alignment(fig, results["alignment"][d], metric="cos_delta",
                          title=f"{d} hidden layers")
         figs[f"alignment_depth{d}"] = fig
@@ -136,7 +124,7 @@ def _digits_table_headlines(results):
     n = len(results["seeds"])
     for m in results["methods"]:
         for d in results["depths"]:
-            mean, std = _mean_std(results["errors"][m][d])
+            mean, std = mean_and_spread(results["errors"][m][d])
             paper = PAPER_MNIST.get(m)
             heads.append(Headline(
                 f"digits MLP, {d} hidden layers, {m}: test error", 100 * mean, "%",
@@ -146,7 +134,7 @@ def _digits_table_headlines(results):
                      "al. Table 1), quoted from memory in the research notes"))
     for m in results["scalar_methods"]:
         for d in results["depths"]:
-            mean, std = _mean_std(results["scalar_errors"][m][d])
+            mean, std = mean_and_spread(results["scalar_errors"][m][d])
             heads.append(Headline(
                 f"digits 'odd?' (scalar output), {d} hidden layers, {m}: test error",
                 100 * mean, "%", spread=None if std is None else 100 * std, n_seeds=n,
@@ -263,7 +251,7 @@ def run_linear(steps, seeds, every_layer=False, progress=None):
 
 
 def _linear_plot(results):
-    fig = _fig((12, 6.5))
+    fig = new_figure((12, 6.5))
     P.draw_linear_convergence(fig, results)
     return {"convergence": fig}
 
@@ -271,7 +259,7 @@ def _linear_plot(results):
 def _linear_headlines(results):
     heads = []
     for (dname, mname, m), r in results["runs"].items():
-        mean, std = _mean_std(r["distance"][:, -1])
+        mean, std = mean_and_spread(r["distance"][:, -1])
         heads.append(Headline(
             f"{dname}, {mname} (SG {results['placement'][mname]}), {m}: final "
             "‖W₁⋯W_L − A_ls‖/‖A_ls‖", mean, "relative distance", spread=std,
@@ -351,7 +339,7 @@ def compare_representations(depth, width, epochs, seeds, sg_method="cdni", progr
 
 
 def _repr_plot(results):
-    fig = _fig((13, 4.2))
+    fig = new_figure((13, 4.2))
     P.draw_representations(fig, results)
     return {"representations": fig}
 
@@ -360,12 +348,12 @@ def _repr_headlines(results):
     heads = []
     n = len(results["seeds"])
     for name, v in results["test_error"].items():
-        mean, std = _mean_std(v)
+        mean, std = mean_and_spread(v)
         heads.append(Headline(f"representations run, {name}: test error", 100 * mean, "%",
                               spread=None if std is None else 100 * std, n_seeds=n))
     for pair, v in results["cka"].items():
         for layer in range(v.shape[1]):
-            mean, std = _mean_std(v[:, layer])
+            mean, std = mean_and_spread(v[:, layer])
             heads.append(Headline(
                 f"linear CKA {pair}, hidden layer {layer + 1}", mean, "CKA", spread=std,
                 n_seeds=n,
@@ -469,10 +457,10 @@ def pipeline_factors(rates):
 
 def _pipeline_plot(results):
     figs = {}
-    fig = _fig((12, 5))
+    fig = new_figure((12, 5))
     P.draw_schedule(fig, results["gantt"])
     figs["schedule"] = fig
-    fig = _fig((12, 4))
+    fig = new_figure((12, 4))
     P.draw_speedup_model(fig, results["model"], measured=results["measured"],
                          paper_speedup=PAPER_SPEEDUP)
     figs["speedup"] = fig

@@ -18,29 +18,16 @@ there carry paper_verified=False.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from .. import forward_gradient as fg
 from ..gradient_error import expected_cosine
 from ..plots import forward_gradient as P
-from .registry import Headline, register
+from .registry import Headline, mean_and_spread, new_figure, register
 
 PAPER_R_F = 2.46  # MLP, quoted second-hand [unverified]
 PAPER_R_B = 4.17  # MLP, quoted second-hand [unverified]
 PAPER_RATIO = 0.59  # R_f / R_b [unverified]
 PAPER_SPEEDUP = "up to 2× faster in wall-clock"  # the paper's headline, as quoted in the notes
-
-
-def _fig(size=(11, 4.2)):
-    return Figure(figsize=size, layout="constrained")
-
-
-def _mean_std(x):
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    if not x.size:
-        return float("nan"), None
-    return float(x.mean()), (float(x.std(ddof=1)) if x.size > 1 else None)
 
 
 # ----------------------------------------------------------------------------------------
@@ -60,7 +47,7 @@ def _test_function_run(name, steps, n_seeds, progress):
 def _test_function_plot(results):
     figs = {}
     for x_axis in ("iteration", "time"):
-        fig = _fig()
+        fig = new_figure()
         P.draw_test_function(fig, results, x_axis=x_axis)
         figs[f"paths_loss_vs_{x_axis}"] = fig
     return figs
@@ -70,7 +57,7 @@ def _test_function_headlines(results):
     name = results["function"]
     gd, fgd = results["gd"], results["fgd"]
     gd_final = float(gd["loss"][0, -1])
-    m, s = _mean_std(fgd["loss"][:, -1])
+    m, s = mean_and_spread(fgd["loss"][:, -1])
     tps = results["time_per_step"]
     n = len(fgd["seeds"])
     ratio = tps["fgd"] / tps["gd"]
@@ -134,7 +121,7 @@ def _digits_plot(results):
     figs = {}
     for model in ("logreg", "mlp"):
         for x_axis in ("iteration", "time"):
-            fig = _fig()
+            fig = new_figure()
             P.draw_digits_curves(fig, results[model], "both", x_axis)
             figs[f"{model}_vs_{x_axis}"] = fig
     return figs
@@ -148,10 +135,10 @@ def _digits_headlines(results):
             loss, acc = fg.final_metrics(rs)
             div = sum(r["diverged_at"] >= 0 for r in rs)
             note = f"{div} of {len(rs)} runs diverged" if div else ""
-            m, s = _mean_std(loss)
+            m, s = mean_and_spread(loss)
             heads.append(Headline(f"digits {model}, {label}: final training loss", m, "nats",
                                   spread=s, n_seeds=len(rs), note=note))
-            m, s = _mean_std(acc)
+            m, s = mean_and_spread(acc)
             heads.append(Headline(f"digits {model}, {label}: final test accuracy", m, "fraction",
                                   spread=s, n_seeds=len(rs), note=note))
         # Wall-clock speed-up to the loss the plain forward gradient reaches.
@@ -159,7 +146,7 @@ def _digits_headlines(results):
         t_bp = [fg.time_to_loss(r, target)[0] for r in runs["backprop"]]
         t_fg = [fg.time_to_loss(r, target)[0] for r in runs["forward K=1"]]
         speed = np.array(t_fg) / np.array(t_bp)
-        m, s = _mean_std(speed)
+        m, s = mean_and_spread(speed)
         heads.append(Headline(
             f"digits {model}: training time to reach loss {target:.3g}, FGD (K=1) / backprop", m,
             "ratio", spread=s, n_seeds=len(rs), paper_value=PAPER_SPEEDUP, paper_verified=False,
@@ -196,7 +183,7 @@ def run_runtime(quick=False, progress=None):
 
 
 def _runtime_plot(results):
-    fig = _fig((9, 4.2))
+    fig = new_figure((9, 4.2))
     P.draw_runtime(fig, results)
     return {"ratios": fig}
 
@@ -246,7 +233,7 @@ def run_dimension(quick=False, progress=None):
 
 
 def _dimension_plot(results):
-    fig = _fig()
+    fig = new_figure()
     P.draw_dimension(fig, results["cosine"], results["steps"])
     return {"cosine_and_steps": fig}
 

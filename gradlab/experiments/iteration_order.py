@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import iteration_order as io
-from .registry import Headline, register
+from .registry import Headline, new_figure, register
 
 TOPIC = "backward-sgd"
 PAPER = "Dherin et al. 2025 (arXiv:2502.01557), abstract"
@@ -86,12 +86,11 @@ def _run_ar1(quick=False, progress=None):
 
 
 def _plot_ar1(results):
-    from matplotlib.figure import Figure
 
     from ..plots import iteration_order as plots
 
-    figs = {"trajectories": Figure(figsize=(10, 3.8), layout="constrained"),
-            "variance": Figure(figsize=(10, 3.8), layout="constrained")}
+    figs = {"trajectories": new_figure((10, 3.8)),
+            "variance": new_figure((10, 3.8))}
     plots.draw_ar1_trajectories(figs["trajectories"], results["trajectory"])
     plots.draw_ar1_laws(figs["variance"], results)
     return figs
@@ -246,13 +245,12 @@ def _run_least_squares(quick=False, progress=None):
 
 
 def _plot_least_squares(results):
-    from matplotlib.figure import Figure
 
     from ..plots import iteration_order as plots
 
-    figs = {"distance": Figure(figsize=(10, 3.8), layout="constrained"),
-            "step_decay": Figure(figsize=(10, 3.8), layout="constrained"),
-            "cloud": Figure(figsize=(6, 5), layout="constrained")}
+    figs = {"distance": new_figure((10, 3.8)),
+            "step_decay": new_figure((10, 3.8)),
+            "cloud": new_figure((6, 5))}
     plots.draw_ls_distance(figs["distance"], results)
     plots.draw_ls_step_decay(figs["step_decay"], results)
     plots.draw_ls_cloud(figs["cloud"], results["cloud"])
@@ -382,16 +380,15 @@ def summarise_digits(runs):
 
 
 def _plot_digits(results):
-    from matplotlib.figure import Figure
 
     from ..plots import iteration_order as plots
 
-    figs = {"equal_steps": Figure(figsize=(13, 4), layout="constrained"),
-            "equal_compute": Figure(figsize=(13, 4), layout="constrained")}
+    figs = {"equal_steps": new_figure((13, 4)),
+            "equal_compute": new_figure((13, 4))}
     plots.draw_digits(figs["equal_steps"], results["runs"][0], x_axis="steps")
     plots.draw_digits(figs["equal_compute"], results["runs"][0], x_axis="gradient evaluations")
     if results["runs"][0].get("warm"):
-        figs["warm_start"] = Figure(figsize=(10, 4), layout="constrained")
+        figs["warm_start"] = new_figure((10, 4))
         plots.draw_digits_warm(figs["warm_start"], results["runs"])
     return figs
 

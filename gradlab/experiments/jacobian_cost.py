@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import cost
-from .registry import Headline, register
+from .registry import Headline, new_figure, register
 
 SEED = 0
 # Timings by the CPU time of this thread: the work itself, not the time other programs hold the
@@ -36,20 +36,19 @@ def _settings(quick):
 
 
 def _plot(results):
-    from matplotlib.figure import Figure
 
     from ..plots import cost as plots
 
     figs = {}
-    figs["jacobian_sweep"] = Figure(figsize=(10, 4), layout="constrained")
+    figs["jacobian_sweep"] = new_figure((10, 4))
     plots.draw_jacobian_cost(figs["jacobian_sweep"], results["jacobian"])
-    figs["jacobian_ratio"] = Figure(figsize=(10, 4), layout="constrained")
+    figs["jacobian_ratio"] = new_figure((10, 4))
     plots.draw_jacobian_cost(figs["jacobian_ratio"], results["jacobian"], show="ratio")
-    figs["tape_memory"] = Figure(figsize=(6, 4), layout="constrained")
+    figs["tape_memory"] = new_figure((6, 4))
     plots.draw_tape_memory(figs["tape_memory"], results["memory"])
-    figs["cheap_gradient"] = Figure(figsize=(6, 4), layout="constrained")
+    figs["cheap_gradient"] = new_figure((6, 4))
     plots.draw_cheap_gradient(figs["cheap_gradient"], results["cheap_gradient"])
-    figs["hvp"] = Figure(figsize=(6, 4), layout="constrained")
+    figs["hvp"] = new_figure((6, 4))
     plots.draw_hvp_cost(figs["hvp"], results["hvp"])
     return figs
 

@@ -89,6 +89,23 @@ def select(name):
     return sorted(chosen, key=lambda e: e.name)
 
 
+def mean_and_spread(values):
+    """(mean, sample std) of the finite values over seeds; std None for one value, mean NaN for
+    none: what a Headline's `value` and `spread` hold."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if not x.size:
+        return float("nan"), None
+    return float(x.mean()), (float(x.std(ddof=1)) if x.size > 1 else None)
+
+
+def new_figure(size=(11, 4.2)):
+    """A matplotlib Figure for the command line's PNGs (no pyplot state)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size, layout="constrained")
+
+
 def _jsonable(x):
     if isinstance(x, dict):
         return {str(k): _jsonable(v) for k, v in x.items()}

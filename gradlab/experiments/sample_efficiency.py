@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import policy_gradient as pg
 from .. import sample_efficiency as se
-from .registry import Headline, register
+from .registry import Headline, new_figure, register
 
 PAPER = "Zhang, Tang & Koyejo 2026 (arXiv:2605.27946), abstract only"
 NOT_READ = {"paper_verified": False}
@@ -112,19 +112,13 @@ def _run_bandit(quick, progress):
     return res
 
 
-def _fig(size=(12, 4)):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=size, layout="constrained")
-
-
 def _plot_bandit(results):
     from ..plots import sample_efficiency as P
 
     figs = {}
     cfg = results["config"]
     note = P.protocol_note("same")
-    fig = _fig((13, 4))
+    fig = new_figure((13, 4))
     axes = fig.subplots(1, len(results["curves"]), sharey=True)
     for ax, r in zip(axes, results["curves"]):
         P.draw_mse_curves(fig, r, ax=ax)
@@ -132,7 +126,7 @@ def _plot_bandit(results):
                  f"{note}", fontsize=11)
     figs["mse_vs_samples"] = fig
 
-    fig = _fig((12, 4.2))
+    fig = new_figure((12, 4.2))
     a1, a2 = fig.subplots(1, 2)
     P.draw_ratio(fig, results["ratio"], ax=a1,
                  title=f"discrete contexts: ratio at N = {cfg['ratio_n']} (dotted: ceiling)")
@@ -142,7 +136,7 @@ def _plot_bandit(results):
                  f"{results['ratio']['runs']} runs (antithetic pairs)", fontsize=11)
     figs["ratio_vs_sigma"] = fig
 
-    fig = _fig((13, 7.5))
+    fig = new_figure((13, 7.5))
     axes = fig.subplots(2, 3)
     suff = results["sufficiency"]
     for row, (ok_key, br_key, label) in enumerate((("ok", "broken", "discrete"),
@@ -161,7 +155,7 @@ def _plot_bandit(results):
                  f"{note}", fontsize=11)
     figs["local_sufficiency"] = fig
 
-    fig = _fig((11, 4))
+    fig = new_figure((11, 4))
     a1, a2 = fig.subplots(1, 2, sharey=True)
     P.draw_mse_curves(fig, results["same"], ax=a1, title=P.protocol_note("same"))
     P.draw_mse_curves(fig, results["online"], ax=a2, title=P.protocol_note("online"))
@@ -171,7 +165,7 @@ def _plot_bandit(results):
                  f"{cfg['m']})", fontsize=11)
     figs["protocols"] = fig
 
-    fig = _fig((12, 4))
+    fig = new_figure((12, 4))
     a1, a2 = fig.subplots(1, 2, sharey=True)
     P.draw_learning_curves(fig, results["learning"]["ok"], ax=a1,
                            title=f"sufficient: σ = {cfg['lc_sigma']:g}, "
@@ -285,7 +279,7 @@ def run_cartpole(quick=False, progress=None):
 def _plot_cartpole(results):
     from ..plots import sample_efficiency as P
 
-    fig = _fig((12, 4.2))
+    fig = new_figure((12, 4.2))
     axes = fig.subplots(1, len(results["tasks"]), sharey=True)
     for ax, task in zip(np.atleast_1d(axes), results["tasks"]):
         P.draw_returns(fig, task, ax=ax, random_return=results["random"][0])
