@@ -9,10 +9,10 @@ docs/instructor/04_forward_gradient.md.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+import nbbuild
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -311,36 +311,12 @@ arithmetic points.
 
 
 def build_notebook() -> nbformat.NotebookNode:
-    v4 = nbformat.v4
-    cells = []
-    for k, (kind, source) in enumerate(CELLS):
-        cell = v4.new_markdown_cell(source) if kind == "md" else v4.new_code_cell(source)
-        cell.id = f"fgrad-{k:02d}"  # stable ids: regenerating changes only what changed
-        cells.append(cell)
-    nb = v4.new_notebook(cells=cells)
-    nb.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                       "language": "python"},
-        "language_info": {"name": "python"},
-    }
-    return nb
+    return nbbuild.build(CELLS, "fgrad")
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the notebook is stale")
-    args = parser.parse_args(argv)
-    text = nbformat.writes(build_notebook()) + "\n"
-    old = TARGET.read_text() if TARGET.exists() else None
-    if old == text:
-        return 0
-    if args.check:
-        print(f"out of date: {TARGET.relative_to(ROOT)}; run {Path(__file__).name}",
-              file=sys.stderr)
-        return 1
-    TARGET.write_text(text)
-    print(f"wrote {TARGET.relative_to(ROOT)}")
-    return 0
+    return nbbuild.write_or_check(TARGET, build_notebook(), argv, __doc__.splitlines()[0],
+                                  Path(__file__).name)
 
 
 if __name__ == "__main__":
