@@ -8,36 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from widget_checks import run_and_check, toggle_view
 
 import gradlab.widgets
 from gradlab.widgets.feedback import feedback_explorer, pipeline_explorer, sg_module_explorer
-
-
-def _set(w, **values):
-    for name, value in values.items():
-        w.controls[name].value = value
-
-
-def _run_and_check(w, **values):
-    before_png, before = w.png, w.result
-    _set(w, **values)
-    if w.run_button is not None:
-        assert w.result is before  # waits for Run
-        w.run()
-    assert w.error is None, w.error
-    assert w.result is not before
-    assert w.png != before_png and w.png[:4] == b"\x89PNG"
-    return w.result
-
-
-def _toggle_view(w, name):
-    result = w.result
-    options = [o[1] if isinstance(o, tuple) else o for o in w.controls[name].options]
-    for value in options[1:] + options[:1]:
-        before = w.png
-        w.controls[name].value = value
-        assert w.error is None and w.result is result  # redrawn from the cache
-        assert w.png != before and w.last_redraw_s is not None
 
 
 def test_builders_are_exported():
@@ -66,7 +40,7 @@ def test_training_explorer_builds(train_w):
 
 
 def test_training_explorer_views(train_w):
-    _toggle_view(train_w, "metric")
+    toggle_view(train_w, "metric")
     before = train_w.png
     train_w.controls["smooth"].value = 1
     assert train_w.png != before and train_w.error is None
@@ -75,7 +49,7 @@ def test_training_explorer_views(train_w):
 
 
 def test_training_explorer_kickback_uses_the_scalar_task(train_w):
-    r = _run_and_check(train_w, method="kickback", depth=2, epochs=1, lr=1e-3)
+    r = run_and_check(train_w, method="kickback", depth=2, epochs=1, lr=1e-3)
     assert r["method"] == "kickback"
     np.testing.assert_allclose(r["runs"]["kickback"]["cos_delta"][:, 1], 1.0)  # last hidden
 
@@ -83,20 +57,20 @@ def test_training_explorer_kickback_uses_the_scalar_task(train_w):
 @pytest.mark.slow
 def test_training_explorer_every_method(train_w):
     for method in ("backprop", "fa", "dfa", "dni"):
-        r = _run_and_check(train_w, method=method, depth=2, epochs=1, lr=1e-3)
+        r = run_and_check(train_w, method=method, depth=2, epochs=1, lr=1e-3)
         assert r["method"] == method
 
 
 def test_training_explorer_extremes(train_w):
-    r = _run_and_check(train_w, method="fa", depth=1, epochs=1, lr=10.0, seed=9)
+    r = run_and_check(train_w, method="fa", depth=1, epochs=1, lr=10.0, seed=9)
     assert r["lr"] == 10.0  # a huge step: drawn (diverged or not), never an exception
-    r = _run_and_check(train_w, method="cdni", depth=6, epochs=1, lr=1e-4, seed=0)
+    r = run_and_check(train_w, method="cdni", depth=6, epochs=1, lr=1e-4, seed=0)
     assert r["runs"]["cdni"]["cos_delta"].shape[1] == 7
 
 
 @pytest.mark.slow
 def test_training_explorer_longest(train_w):
-    r = _run_and_check(train_w, method="dfa", depth=6, epochs=20, lr=1e-3)
+    r = run_and_check(train_w, method="dfa", depth=6, epochs=20, lr=1e-3)
     assert len(r["runs"]["dfa"]["test_error"]) == 21
 
 
@@ -117,13 +91,13 @@ def test_sg_explorer_builds_and_the_top_module_learns(sg_w):
 
 
 def test_sg_explorer_extremes(sg_w):
-    _run_and_check(sg_w, kind="mlp", sg_lr=1.0, depth=6, epochs=1, conditioned=False)
-    _run_and_check(sg_w, kind="linear", lam=0.0, depth=1, bootstrap=False)
-    _run_and_check(sg_w, lam=1.0, depth=3, bootstrap=True, conditioned=True, sg_lr=3e-3)
+    run_and_check(sg_w, kind="mlp", sg_lr=1.0, depth=6, epochs=1, conditioned=False)
+    run_and_check(sg_w, kind="linear", lam=0.0, depth=1, bootstrap=False)
+    run_and_check(sg_w, lam=1.0, depth=3, bootstrap=True, conditioned=True, sg_lr=3e-3)
 
 
 def test_sg_explorer_views(sg_w):
-    _toggle_view(sg_w, "layer")
+    toggle_view(sg_w, "layer")
     before = sg_w.png
     sg_w.controls["smooth"].value = 1
     assert sg_w.png != before and sg_w.error is None
@@ -131,15 +105,15 @@ def test_sg_explorer_views(sg_w):
 
 @pytest.mark.slow
 def test_sg_explorer_every_control(sg_w):
-    _run_and_check(sg_w, kind="mlp", epochs=1)
-    _run_and_check(sg_w, conditioned=False)
-    _run_and_check(sg_w, bootstrap=False)
-    r = _run_and_check(sg_w, lam=0.0)  # all true gradient: the layers train like backprop
+    run_and_check(sg_w, kind="mlp", epochs=1)
+    run_and_check(sg_w, conditioned=False)
+    run_and_check(sg_w, bootstrap=False)
+    r = run_and_check(sg_w, lam=0.0)  # all true gradient: the layers train like backprop
     assert r["settings"]["lam"] == 0.0
-    _run_and_check(sg_w, lam=0.5, depth=1)
-    _run_and_check(sg_w, sg_lr=1.0, depth=6, epochs=1)  # huge module η: never an exception
-    _run_and_check(sg_w, sg_lr=1e-5, depth=2)
-    _toggle_view(sg_w, "layer")
+    run_and_check(sg_w, lam=0.5, depth=1)
+    run_and_check(sg_w, sg_lr=1.0, depth=6, epochs=1)  # huge module η: never an exception
+    run_and_check(sg_w, sg_lr=1e-5, depth=2)
+    toggle_view(sg_w, "layer")
 
 
 # ----------------------------------------------------------------------------------------
@@ -159,11 +133,11 @@ def test_pipeline_explorer_builds(pipe_w):
 
 
 def test_pipeline_explorer_extremes(pipe_w):
-    r = _run_and_check(pipe_w, n_layers=16, update_prob=0.05, sg_cost=5.0, n_batches=12)
+    r = run_and_check(pipe_w, n_layers=16, update_prob=0.05, sg_cost=5.0, n_batches=12)
     assert r["model"]["total"] > 1
-    _run_and_check(pipe_w, n_layers=1, update_prob=1.0, sg_cost=0.5, n_batches=5)
+    run_and_check(pipe_w, n_layers=1, update_prob=1.0, sg_cost=0.5, n_batches=5)
     assert pipe_w.result["model"]["total"] == pytest.approx(1.0)  # one device: nothing gained
-    _run_and_check(pipe_w, n_layers=4)
+    run_and_check(pipe_w, n_layers=4)
 
 
 @pytest.mark.slow
@@ -174,6 +148,6 @@ def test_pipeline_explorer_every_control_and_extremes(pipe_w):
         for v in values:
             if pipe_w.controls[name].value == v:
                 continue
-            _run_and_check(pipe_w, **{name: v})
-    _toggle_view(pipe_w, "show")
+            run_and_check(pipe_w, **{name: v})
+    toggle_view(pipe_w, "show")
     assert pipe_w.last_redraw_s is not None

@@ -8,40 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from widget_checks import run_and_check, set_controls, toggle_view
 
 from gradlab.widgets.forward_gradient import (
     beale_rosenbrock_explorer,
     digits_training_explorer,
     forward_gradient_cosine_explorer,
 )
-
-
-def _set(w, **values):
-    for name, value in values.items():
-        w.controls[name].value = value
-
-
-def _run_and_check(w, **values):
-    before_png, before = w.png, w.result
-    _set(w, **values)
-    if w.run_button is not None:
-        assert w.result is before  # waits for Run
-        w.run()
-    assert w.error is None, w.error
-    assert w.result is not before
-    assert w.png != before_png and w.png[:4] == b"\x89PNG"
-    return w.result
-
-
-def _toggle_view(w, name):
-    result = w.result
-    options = [o[1] if isinstance(o, tuple) else o for o in w.controls[name].options]
-    for value in options[1:] + options[:1]:
-        before = w.png
-        w.controls[name].value = value
-        assert w.error is None and w.result is result  # redrawn from the cache
-        assert w.png != before and w.last_redraw_s is not None
-
 
 # ----------------------------------------------------------------------------------------
 # (a) cosine / relative error histogram
@@ -60,7 +33,7 @@ def test_cosine_explorer_builds(cos_w):
 
 
 def test_cosine_explorer_view(cos_w):
-    _toggle_view(cos_w, "quantity")
+    toggle_view(cos_w, "quantity")
 
 
 @pytest.mark.parametrize("values", [
@@ -69,16 +42,16 @@ def test_cosine_explorer_view(cos_w):
     {"n": 100},
 ])
 def test_cosine_explorer_controls(cos_w, values):
-    r = _run_and_check(cos_w, **values)
+    r = run_and_check(cos_w, **values)
     for k, v in values.items():
         assert r[k] == v
     assert np.all(np.isfinite(r["cosines"]))
 
 
 def test_cosine_explorer_relative_error_at_extremes(cos_w):
-    _set(cos_w, quantity="relative error", n=5000, K=64, distribution="rademacher")
+    set_controls(cos_w, quantity="relative error", n=5000, K=64, distribution="rademacher")
     assert cos_w.error is None
-    _set(cos_w, quantity="cosine", n=100, K=1, distribution="gaussian")
+    set_controls(cos_w, quantity="cosine", n=100, K=1, distribution="gaussian")
 
 
 # ----------------------------------------------------------------------------------------
@@ -98,25 +71,25 @@ def test_beale_rosenbrock_explorer_builds(tf_w):
 
 
 def test_beale_rosenbrock_explorer_view(tf_w):
-    _toggle_view(tf_w, "x_axis")
+    toggle_view(tf_w, "x_axis")
 
 
 def test_choosing_a_function_resets_its_settings(tf_w):
-    _set(tf_w, function="rosenbrock")
+    set_controls(tf_w, function="rosenbrock")
     assert tf_w.controls["lr"].value == pytest.approx(5e-4)
     assert tf_w.controls["steps"].value == 25_000
-    _set(tf_w, steps=1000)
-    r = _run_and_check(tf_w)
+    set_controls(tf_w, steps=1000)
+    r = run_and_check(tf_w)
     assert r["function"] == "rosenbrock"
-    _set(tf_w, function="beale")
+    set_controls(tf_w, function="beale")
     assert tf_w.controls["lr"].value == pytest.approx(0.01)
-    _run_and_check(tf_w)
+    run_and_check(tf_w)
 
 
 def test_huge_learning_rate_is_drawn_as_divergence(tf_w):
-    r = _run_and_check(tf_w, lr=1.0)
+    r = run_and_check(tf_w, lr=1.0)
     assert np.all(r["fgd"]["diverged_at"] >= 0) and r["gd"]["diverged_at"][0] >= 0
-    _toggle_view(tf_w, "x_axis")  # drawing a diverged run, against time too
+    toggle_view(tf_w, "x_axis")  # drawing a diverged run, against time too
 
 
 @pytest.mark.parametrize("values", [
@@ -124,8 +97,8 @@ def test_huge_learning_rate_is_drawn_as_divergence(tf_w):
     {"seed": 100}, {"seed": 0, "steps": 300},
 ])
 def test_beale_rosenbrock_explorer_controls(tf_w, values):
-    _set(tf_w, function="beale")
-    r = _run_and_check(tf_w, **values)
+    set_controls(tf_w, function="beale")
+    r = run_and_check(tf_w, **values)
     if "n_seeds" in values:
         assert r["fgd"]["path"].shape[0] == values["n_seeds"]
     if "seed" in values:
@@ -134,8 +107,8 @@ def test_beale_rosenbrock_explorer_controls(tf_w, values):
 
 @pytest.mark.slow
 def test_beale_rosenbrock_explorer_longest_run(tf_w):
-    _set(tf_w, function="rosenbrock")
-    r = _run_and_check(tf_w, steps=25_000, n_seeds=2)
+    set_controls(tf_w, function="rosenbrock")
+    r = run_and_check(tf_w, steps=25_000, n_seeds=2)
     assert r["fgd"]["steps"] == 25_000 and r["fgd"]["loss"][:, -1].max() < 1e-2
 
 
@@ -157,19 +130,19 @@ def test_digits_explorer_builds(dg_w):
 
 @pytest.mark.parametrize("name", ["metric", "x_axis"])
 def test_digits_explorer_view(dg_w, name):
-    _toggle_view(dg_w, name)
+    toggle_view(dg_w, name)
 
 
 def test_digits_explorer_no_method_selected(dg_w):
-    r = _run_and_check(dg_w, methods=(), steps=50, n_seeds=1)
+    r = run_and_check(dg_w, methods=(), steps=50, n_seeds=1)
     assert r["runs"] == {}
 
 
 def test_digits_explorer_huge_learning_rate_diverges_quietly(dg_w):
-    r = _run_and_check(dg_w, methods=("backprop", "forward K=1"), lr_scale=100.0, steps=50,
+    r = run_and_check(dg_w, methods=("backprop", "forward K=1"), lr_scale=100.0, steps=50,
                        n_seeds=1, model="mlp")
     assert all(runs[0]["diverged_at"] >= 0 for runs in r["runs"].values())
-    _toggle_view(dg_w, "metric")
+    toggle_view(dg_w, "metric")
 
 
 @pytest.mark.parametrize("values", [
@@ -179,7 +152,7 @@ def test_digits_explorer_huge_learning_rate_diverges_quietly(dg_w):
     {"model": "mlp", "methods": ("forward K=4", "backprop"), "steps": 50, "n_seeds": 1},
 ])
 def test_digits_explorer_controls(dg_w, values):
-    r = _run_and_check(dg_w, **values)
+    r = run_and_check(dg_w, **values)
     assert r["model"] == dg_w.controls["model"].value
     assert set(r["runs"]) == set(dg_w.controls["methods"].value)
     assert len(r["seeds"]) == dg_w.controls["n_seeds"].value

@@ -9,41 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from widget_checks import run_and_check, toggle_view
 
 import gradlab.widgets
 from gradlab.widgets.iteration_order import backward_sgd_explorer, digits_order_explorer
-
-
-def _set(w, **values):
-    for name, value in values.items():
-        w.controls[name].value = value
-
-
-def _run_and_check(w, **values):
-    before_png, before = w.png, w.result
-    _set(w, **values)
-    if w.run_button is not None:
-        assert w.result is before  # waits for Run
-        w.run()
-    assert w.error is None, w.error
-    assert w.result is not before
-    assert w.png != before_png and w.png[:4] == b"\x89PNG"
-    return w.result
-
-
-def _toggle_view(w, name):
-    result = w.result
-    control = w.controls[name]
-    if hasattr(control, "options"):
-        values = [o[1] if isinstance(o, tuple) else o for o in control.options]
-        values = values[1:] + values[:1]
-    else:
-        values = [not control.value, control.value]
-    for value in values:
-        before = w.png
-        control.value = value
-        assert w.error is None and w.result is result  # redrawn from the cache
-        assert w.png != before and w.last_redraw_s is not None
 
 
 def test_builders_are_exported():
@@ -75,7 +44,7 @@ def test_plane_explorer_builds_with_a_converging_backward_path(plane):
 
 @pytest.mark.parametrize("name", ["show_cloud", "show_windowed", "log_steps"])
 def test_plane_explorer_view_controls_only_redraw(plane, name):
-    _toggle_view(plane, name)
+    toggle_view(plane, name)
 
 
 @pytest.mark.parametrize("values", [
@@ -84,7 +53,7 @@ def test_plane_explorer_view_controls_only_redraw(plane, name):
     {"n_steps": 10}, {"n_steps": 200}, {"n_steps": 120, "lr": 0.5, "window": 4},
 ])
 def test_plane_explorer_controls(plane, values):
-    r = _run_and_check(plane, **values)
+    r = run_and_check(plane, **values)
     for k, v in values.items():
         if k in ("lr", "batch_size", "window", "mode", "seed"):
             assert r[k] == v
@@ -93,12 +62,12 @@ def test_plane_explorer_controls(plane, values):
 
 
 def test_plane_explorer_draws_divergence_at_the_largest_learning_rate(plane):
-    r = _run_and_check(plane, lr=3.0)
+    r = run_and_check(plane, lr=3.0)
     assert r["diverged_at"]["forward"] is not None
     assert r["diverged_at"]["backward"] is not None
     for name in ("log_steps", "show_windowed"):  # (no backward limits left to show or hide)
-        _toggle_view(plane, name)
-    _run_and_check(plane, lr=0.5)
+        toggle_view(plane, name)
+    run_and_check(plane, lr=0.5)
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,7 +89,7 @@ def test_digits_explorer_builds(digits):
 
 @pytest.mark.parametrize("name", ["x_axis", "log_loss"])
 def test_digits_explorer_view_controls_only_redraw(digits, name):
-    _toggle_view(digits, name)
+    toggle_view(digits, name)
 
 
 @pytest.mark.parametrize("values", [
@@ -128,7 +97,7 @@ def test_digits_explorer_view_controls_only_redraw(digits, name):
     {"backward_steps": 10}, {"lr": 0.05}, {"n_steps": 40, "window": 4, "backward_steps": 0},
 ])
 def test_digits_explorer_controls(digits, values):
-    r = _run_and_check(digits, **values)
+    r = run_and_check(digits, **values)
     assert r["n_steps"] == digits.controls["n_steps"].value
     names = set(r["curves"])
     k, mode = digits.controls["window"].value, digits.controls["mode"].value
@@ -138,8 +107,8 @@ def test_digits_explorer_controls(digits, values):
 
 @pytest.mark.slow
 def test_digits_explorer_extremes_and_divergence(digits):
-    r = _run_and_check(digits, lr=5.0, n_steps=400, window=16, backward_steps=60)
+    r = run_and_check(digits, lr=5.0, n_steps=400, window=16, backward_steps=60)
     assert r["curves"]["forward"]["diverged_at"] is not None
     for name in ("x_axis", "log_loss"):
-        _toggle_view(digits, name)
-    _run_and_check(digits, lr=0.6, n_steps=40, window=4, backward_steps=0)
+        toggle_view(digits, name)
+    run_and_check(digits, lr=0.6, n_steps=40, window=4, backward_steps=0)
