@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbbuild
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -251,13 +252,7 @@ def build_notebook(paths: list[Path]) -> nbformat.NotebookNode:
     ]
     for k, cell in enumerate(cells):  # stable ids: regenerating changes only what changed
         cell.id = f"start-here-{k:02d}"
-    nb = v4.new_notebook(cells=cells)
-    nb.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                       "language": "python"},
-        "language_info": {"name": "python"},
-    }
-    return nb
+    return nbbuild.new_notebook(cells)
 
 
 def instructor_index(paths: list[Path]) -> str:

@@ -30,6 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import nbbuild
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,13 +81,7 @@ def build_source(name: str) -> nbformat.NotebookNode:
             cell.metadata["tags"] = [INSTRUCTOR_TAG]
         cell.id = f"ex{name[:2]}-{k:03d}"  # stable ids: regenerating changes only what changed
         cells.append(cell)
-    nb = v4.new_notebook(cells=cells)
-    nb.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                       "language": "python"},
-        "language_info": {"name": "python"},
-    }
-    return nb
+    return nbbuild.new_notebook(cells)
 
 
 def source_text(name: str) -> str:

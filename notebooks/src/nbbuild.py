@@ -20,7 +20,13 @@ def build(cells, id_prefix):
         cell = v4.new_markdown_cell(source) if kind == "md" else v4.new_code_cell(source)
         cell.id = f"{id_prefix}-{k:02d}"  # stable ids: regenerating changes only what changed
         nb_cells.append(cell)
-    nb = v4.new_notebook(cells=nb_cells)
+    return new_notebook(nb_cells)
+
+
+def new_notebook(cells):
+    """An nbformat v4 notebook of `cells` for the Python 3 kernel (the metadata every
+    generated notebook shares)."""
+    nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata = {
         "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
                        "language": "python"},
