@@ -2,13 +2,13 @@
 
     python benchmarks/bench_feedback.py [--quick]
 
-1. Per-step cost of each method of `gradlab.feedback` (backprop, FA, DFA, DNI, cDNI; kickback
-   on the scalar task) on a batch of 64 digits, 3 and 6 hidden layers of 128 tanh units, with
-   the alignment metrics off (`track=False`, so backprop's reference pass is not computed when a
-   method does not need it) — printed as a ratio to backprop's step, same run. One BLAS thread,
-   thread CPU time, median of interleaved rounds.
-2. The real pipeline of `gradlab.synthetic_gradients`: a 4-hidden-layer ReLU net (width 1024,
-   batch 256) split into 2 stages with a linear cDNI module between them, each stage a thread
+1. Per-step cost of each method of `gradlab.methods.feedback` (backprop, FA, DFA, DNI, cDNI;
+   kickback on the scalar task) on a batch of 64 digits, 3 and 6 hidden layers of 128 tanh
+   units, with the alignment metrics off (`track=False`, so backprop's reference pass is not
+   computed when a method does not need it) — printed as a ratio to backprop's step, same run.
+   One BLAS thread, thread CPU time, median of interleaved rounds.
+2. The real pipeline of `gradlab.methods.synthetic_gradients`: a 4-hidden-layer ReLU net (width
+   1024, batch 256) split into 2 stages with a linear cDNI module between them, each stage a thread
    with 1 BLAS thread, against locked backprop with 2 BLAS threads (the same 2 cores) and with
    1; and the same 2 stages run one after the other in 1 thread (same work, no parallelism).
    Wall-clock examples/s (parallelism can only show in wall-clock), median of interleaved runs,
@@ -28,8 +28,12 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from gradlab import feedback as fb
-from gradlab.experiments.feedback import PIPELINE_RUNS, measure_pipeline, pipeline_factors
+from gradlab.experiments.synthetic_gradients import (
+    PIPELINE_RUNS,
+    measure_pipeline,
+    pipeline_factors,
+)
+from gradlab.methods import feedback as fb
 
 clock = time.thread_time
 

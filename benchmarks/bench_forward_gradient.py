@@ -9,7 +9,7 @@ For logistic regression (64→10) and the MLP (64–128–128–10, ReLU) on a b
 - BP step: one reverse-mode gradient + the update;
 with our engines (gradlab forward / reverse mode), with HIPS autograd as the engine
 (autograd.make_jvp and autograd.grad on the same loss written with autograd.numpy), and with
-hand-written numpy passes (gradlab.mlp: the floor). Printed: R_f = FG step / f and
+hand-written numpy passes (gradlab.models.mlp: the floor). Printed: R_f = FG step / f and
 R_b = BP step / f (the paper's measure), R_f/R_b (< 1: forward gradients are cheaper per step),
 the pure passes JVP/grad, and the cost of drawing v in units of f; beside the paper's MLP numbers
 as quoted second-hand (R_f = 2.46, R_b = 4.17, ratio ≈ 0.59: unverified).
@@ -36,8 +36,8 @@ import numpy as np  # noqa: E402
 from autograd.scipy.special import logsumexp as ag_logsumexp  # noqa: E402
 
 import gradlab  # noqa: E402
-from gradlab import mlp  # noqa: E402
-from gradlab.datasets import load_digits_split  # noqa: E402
+from gradlab.models import mlp  # noqa: E402
+from gradlab.models.datasets import load_digits_split  # noqa: E402
 
 MODELS = {"logreg": (64, 10), "mlp": (64, 128, 128, 10)}
 BATCH = 64

@@ -8,20 +8,20 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "gradlab"
-AD_CORE = {"core", "numpy", "forward_mode", "reverse_mode", "transforms", "tree", "inputs",
-           "errors", "testing"}
+# The package's face: gradlab/__init__.py, __main__, cli, errors. Everything else is a subpackage.
+FACE = {"__init__.py", "__main__.py", "cli.py", "errors.py"}
 
 
 def layer(module):
     """The layer of a dotted module name inside gradlab ('gradlab.plots.cost' -> 'plots')."""
     parts = module.split(".")[1:]
-    if not parts:  # gradlab/__init__.py exports the AD API only
+    if not parts or parts[0] in ("numpy", "testing"):  # the face: the AD API and its aliases
         return "ad"
-    if parts[0] == "__main__":
+    if parts[0] == "errors":
+        return "errors"
+    if parts[0] in ("__main__", "cli"):
         return "cli"
-    if parts[0] in ("plots", "widgets", "experiments", "exercises", "cli"):
-        return parts[0]
-    return "ad" if parts[0] in AD_CORE else "methods"
+    return parts[0]
 
 
 def gradlab_imports(path):
@@ -48,21 +48,61 @@ def gradlab_imports(path):
 
 
 FILES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+# The layers of docs/architecture.md, bottom up: each may import only the layers listed.
 ALLOWED = {  # layer -> layers it may import
-    "ad": {"ad"},
-    "methods": {"ad", "methods"},
-    "plots": {"ad", "methods", "plots"},
-    "widgets": {"ad", "methods", "plots", "widgets", "experiments"},
-    "experiments": {"ad", "methods", "plots", "experiments"},
-    "exercises": {"ad", "methods", "exercises"},
-    "cli": {"ad", "methods", "experiments", "cli"},
+    "errors": {"errors"},
+    "ad": {"errors", "ad"},
+    "models": {"errors", "ad", "models"},
+    "estimators": {"errors", "ad", "models", "estimators"},
+    "methods": {"errors", "ad", "models", "estimators", "methods"},
+    "plots": {"errors", "ad", "models", "estimators", "methods", "plots"},
+    "widgets": {"errors", "ad", "models", "estimators", "methods", "plots", "experiments",
+                "widgets"},
+    "experiments": {"errors", "ad", "models", "estimators", "methods", "plots", "experiments"},
+    "exercises": {"errors", "ad", "models", "estimators", "methods", "exercises"},
+    "cli": {"errors", "ad", "experiments", "cli"},
 }
+
+
+def test_top_level_is_only_the_face():
+    top = {p.name for p in PACKAGE.glob("*.py")}
+    assert top == FACE, f"gradlab/ top level should hold only {sorted(FACE)}, found {sorted(top)}"
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert set(ALLOWED) - {"errors", "cli"} == packages
+
+
+def module_name(path):
+    return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(
+        ".__init__")
+
+
+def test_no_import_cycles():
+    """Module-level and lazy imports alike: no module reaches itself through its imports."""
+    names = {module_name(p): p for p in FILES}
+    edges = {m: {i for i in gradlab_imports(p) if i in names and i != m
+                 and not m.startswith(i + ".")}  # a submodule importing its package is fine
+             for m, p in names.items()}
+    done, stack = set(), []
+
+    def visit(m):
+        if m in stack:
+            cycle = stack[stack.index(m):] + [m]
+            raise AssertionError("import cycle: " + " -> ".join(cycle))
+        if m in done:
+            return
+        stack.append(m)
+        for n in sorted(edges[m]):
+            visit(n)
+        stack.pop()
+        done.add(m)
+
+    for m in sorted(edges):
+        visit(m)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PACKAGE.parent)))
 def test_imports_point_one_way(path):
-    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-    module = module.removesuffix(".__init__")
+    module = module_name(path)
     own = layer(module)
     for imported in gradlab_imports(path):
         other = layer(imported)
@@ -80,3 +120,12 @@ def test_import_gradlab_loads_no_plotting_or_widgets():
             "if m in sys.modules]; print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"import gradlab loads {out.stdout.strip()}"
+
+
+def test_architecture_doc_names_every_core_module():
+    """docs/architecture.md stays true: every module of ad/, models/, estimators/, methods/."""
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    missing = [f"{p.parent.name}/{p.name}" for p in FILES
+               if p.parent.name in ("ad", "models", "estimators", "methods")
+               and p.name != "__init__.py" and f"`{p.name}`" not in doc]
+    assert not missing, f"docs/architecture.md does not mention {missing}"

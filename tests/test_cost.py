@@ -1,4 +1,4 @@
-"""gradlab.cost: Jacobians agree with autograd, passes are counted, the tape grows with depth."""
+"""gradlab.ad.cost: Jacobians agree with autograd, passes are counted, the tape grows with depth."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gradlab
-from gradlab import cost
+from gradlab.ad import cost
 
 
 @pytest.mark.parametrize("n,m", [(1, 1), (3, 7), (9, 2), (16, 16)])

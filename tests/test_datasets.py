@@ -1,11 +1,11 @@
-"""gradlab.datasets: the digits split, standardisation, one-hot labels and minibatches."""
+"""gradlab.models.datasets: the digits split, standardisation, one-hot labels and minibatches."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gradlab.datasets import (
+from gradlab.models.datasets import (
     batch_stream,
     load_digits_raw,
     load_digits_split,

@@ -7,9 +7,9 @@ import pytest
 
 import gradlab
 import gradlab.numpy as gnp
-from gradlab import estimators as E
-from gradlab import mlp
-from gradlab.datasets import load_digits_split
+from gradlab.estimators import gradient_estimators as E
+from gradlab.models import mlp
+from gradlab.models.datasets import load_digits_split
 
 
 def quad(x):
@@ -57,7 +57,7 @@ def test_forward_gradient_never_uses_reverse_mode(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("reverse mode was called")
 
-    monkeypatch.setattr(gradlab.reverse_mode, "vjp", boom)
+    monkeypatch.setattr(gradlab.ad.reverse_mode, "vjp", boom)
     monkeypatch.setattr(E, "value_and_grad", boom)
     est = E.forward_gradient(quad, X0, np.random.default_rng(0), K=2)
     assert est.grad.shape == X0.shape

@@ -15,9 +15,9 @@ import pytest
 
 import gradlab
 import gradlab.numpy as gnp
+from gradlab.ad.scalar_reverse import Value
 from gradlab.exercises import check, demo
 from gradlab.exercises.runner import FAILED, NOT_DONE, PASSED, CheckResult, call
-from gradlab.scalar_reverse import Value
 
 # ----------------------------------------------------------------------------------------
 # Right answers (as in the instructor sources)

@@ -7,7 +7,7 @@ import pytest
 
 import gradlab
 import gradlab.numpy as gnp
-from gradlab.feedback import (
+from gradlab.methods.feedback import (
     METHODS,
     FeedbackNetwork,
     backprop_deltas,
@@ -232,7 +232,7 @@ def test_dni_modules_learn_when_the_network_is_frozen(rng):
 
 @pytest.fixture(scope="module")
 def digits():
-    from gradlab.datasets import load_digits_split
+    from gradlab.models.datasets import load_digits_split
     d = load_digits_split(seed=0)
     return d
 
@@ -284,7 +284,7 @@ def test_stochastic_updates_skip_layers(rng):
 # ----------------------------------------------------------------------------------------
 
 def test_deep_linear_with_a_synthetic_gradient_converges_to_least_squares():
-    from gradlab.experiments.feedback import linear_convergence, linear_problem
+    from gradlab.experiments.synthetic_gradients import linear_convergence, linear_problem
 
     X, Y, A_ls, loss_ls = linear_problem(2, 1, seed=0)
     for method in ("cdni", "dni", "backprop"):
@@ -298,7 +298,7 @@ def test_deep_linear_with_a_synthetic_gradient_converges_to_least_squares():
 def test_the_label_matters_when_the_layer_cannot_see_the_target():
     # 100-D inputs squeezed through 32 hidden units: hᵢ does not determine y, so a module that
     # sees only hᵢ (DNI) cannot predict the gradient and training stalls; cDNI converges
-    from gradlab.experiments.feedback import linear_convergence, linear_problem
+    from gradlab.experiments.synthetic_gradients import linear_convergence, linear_problem
 
     X, Y, A_ls, loss_ls = linear_problem(100, 10, seed=0)
     runs = {m: linear_convergence(X, Y, A_ls, loss_ls, m, depth=1, decoupled=(1,), lr=0.03,
@@ -320,7 +320,7 @@ def test_experiments_are_registered():
 
 
 def test_digits_table_plumbing():
-    from gradlab.experiments import feedback as E
+    from gradlab.experiments import synthetic_gradients as E
 
     r = E.digits_comparison(depths=(1, 2), seeds=(0, 1), width=16, epochs=1, batch_size=128,
                             lr=3e-3, sg_lr=3e-3, act="tanh", sg_kind="linear")
@@ -334,7 +334,7 @@ def test_digits_table_plumbing():
 
 
 def test_representations_plumbing():
-    from gradlab.experiments import feedback as E
+    from gradlab.experiments import synthetic_gradients as E
 
     r = E.compare_representations(depth=2, width=16, epochs=1, seeds=(0,), act="tanh")
     r.update(config={}, seeds=[0])
@@ -345,7 +345,7 @@ def test_representations_plumbing():
 
 
 def test_pipeline_plumbing():
-    from gradlab.experiments import feedback as E
+    from gradlab.experiments import synthetic_gradients as E
 
     m = E.measure_pipeline(width=64, n_layers=2, batch_size=32, n_batches=3, repeats=1)
     assert set(m["rates"]) == set(E.PIPELINE_RUNS)
@@ -360,10 +360,10 @@ def test_linear_cka_and_probe():
     assert fb_linear_cka(X, 3 * X @ Q) == pytest.approx(1.0)  # rotation and scale invariant
     assert fb_linear_cka(X, rng.normal(size=(200, 5))) < 0.2
     y = np.eye(2)[(X[:, 0] > 0).astype(int)]
-    from gradlab.feedback import linear_probe_error
+    from gradlab.methods.feedback import linear_probe_error
     assert linear_probe_error(X[:100], y[:100], X[100:], y[100:]) < 0.1
 
 
 def fb_linear_cka(a, b):
-    from gradlab.feedback import linear_cka
+    from gradlab.methods.feedback import linear_cka
     return linear_cka(a, b)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gradlab.numpy as gnp
-from gradlab.finite_differences import (
+from gradlab.estimators.finite_differences import (
     EPS,
     EXAMPLES,
     central_difference,

@@ -1,4 +1,5 @@
-"""gradlab.forward_gradient and its experiments: the optimisers, the closed forms, divergence."""
+"""gradlab.methods.forward_gradient and its experiments: the optimisers, the closed forms,
+divergence."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 
 import gradlab
 import gradlab.numpy as gnp
-from gradlab import forward_gradient as fg
-from gradlab.test_functions import FUNCTIONS, beale, beale_grad, rosenbrock, rosenbrock_grad
+from gradlab.methods import forward_gradient as fg
+from gradlab.models.test_functions import FUNCTIONS, beale, beale_grad, rosenbrock, rosenbrock_grad
 
 # ----------------------------------------------------------------------------------------
 # Test functions.

@@ -1,4 +1,5 @@
-"""gradlab.gradient_error: sampled error measures against the closed forms of the forward gradient.
+"""gradlab.estimators.gradient_error: sampled error measures against the closed forms of the
+forward gradient.
 
 Statistical tests use enough samples and tolerances of several standard errors, with fixed seeds,
 so they are deterministic; each checks a quantity that a wrong formula or estimator would miss.
@@ -12,8 +13,8 @@ import numpy as np
 import pytest
 
 import gradlab.numpy as gnp
-from gradlab import estimators as E
-from gradlab import gradient_error as G
+from gradlab.estimators import gradient_error as G
+from gradlab.estimators import gradient_estimators as E
 
 A = np.array([1.0, -2.0, 0.5, 3.0, 0.0, -1.0, 2.5, 0.25, -0.75, 1.5])  # n = 10, one zero entry
 

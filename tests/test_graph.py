@@ -1,4 +1,5 @@
-"""gradlab.graph: traced graphs, the recorded sweeps (against gradlab.grad / jvp and autograd)."""
+"""gradlab.ad.graph: traced graphs, the recorded sweeps (against gradlab.grad / jvp and
+autograd)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 import gradlab
 import gradlab.numpy as gnp
-from gradlab.graph import (
+from gradlab.ad.graph import (
     EXAMPLES,
     forward_sweep,
     input_adjoints,

@@ -1,4 +1,5 @@
-"""gradlab.mlp: the gnp-written MLP and the hand-written numpy passes agree with our AD engines."""
+"""gradlab.models.mlp: the gnp-written MLP and the hand-written numpy passes agree with our AD
+engines."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import numpy as np
 import pytest
 
 import gradlab
-from gradlab import mlp
-from gradlab.datasets import load_digits_split
-from gradlab.estimators import central_difference
+from gradlab.estimators.gradient_estimators import central_difference
+from gradlab.models import mlp
+from gradlab.models.datasets import load_digits_split
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradlab import policy_gradient as pg
+from gradlab.methods import policy_gradient as pg
 
 
 def test_returns_to_go():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradlab import sample_efficiency as se
-from gradlab.synthetic_gradients import sg_predict
+from gradlab.methods import sample_efficiency as se
+from gradlab.methods.synthetic_gradients import sg_predict
 
 KINDS = [("discrete", True), ("discrete", False), ("continuous", True), ("continuous", False)]
 

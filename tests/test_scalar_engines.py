@@ -11,8 +11,8 @@ import pytest
 
 import gradlab
 import gradlab.numpy as gnp
-from gradlab import scalar_forward as sf
-from gradlab.scalar_reverse import Value, backward, topological_order, zero_grad
+from gradlab.ad import scalar_forward as sf
+from gradlab.ad.scalar_reverse import Value, backward, topological_order, zero_grad
 
 # The same expressions written three times: for Dual (sf), for Value (methods) and for a
 # numpy-like module (gnp or autograd.numpy).
@@ -168,12 +168,12 @@ def test_backward_function_equals_method_and_long_chain_has_no_recursion_limit()
 
 
 def test_scalar_modules_importable_from_package():
-    import gradlab.scalar_forward
-    import gradlab.scalar_reverse
+    import gradlab.ad.scalar_forward
+    import gradlab.ad.scalar_reverse
 
-    assert callable(gradlab.scalar_reverse.topological_order)
-    assert callable(gradlab.scalar_reverse.backward)
-    assert "(a + a'ε)(b + b'ε)" in gradlab.scalar_forward.__doc__
+    assert callable(gradlab.ad.scalar_reverse.topological_order)
+    assert callable(gradlab.ad.scalar_reverse.backward)
+    assert "(a + a'ε)(b + b'ε)" in gradlab.ad.scalar_forward.__doc__
 
 
 def test_dual_elementary_functions_values():

@@ -6,7 +6,7 @@ import pytest
 
 import gradlab
 import gradlab.numpy as gnp
-from gradlab.synthetic_gradients import (
+from gradlab.methods.synthetic_gradients import (
     Optimizer,
     SyntheticGradient,
     bootstrap_target,
@@ -148,7 +148,7 @@ def test_optimizers_minimise_a_quadratic(kind):
 # Update unlocking: the schedule model and the real pipeline
 # ----------------------------------------------------------------------------------------
 
-from gradlab.synthetic_gradients import (  # noqa: E402
+from gradlab.methods.synthetic_gradients import (  # noqa: E402
     make_pipeline_problem,
     pipeline_schedule,
     run_decoupled,
@@ -215,7 +215,7 @@ def test_decoupled_pipeline_learns_and_matches_its_update_count(concurrent):
 
 
 def test_thread_parallel_efficiency_is_a_positive_ratio():
-    from gradlab.synthetic_gradients import thread_parallel_efficiency
+    from gradlab.methods.synthetic_gradients import thread_parallel_efficiency
 
     eff = thread_parallel_efficiency(n=256, batch=128, repeats=4)
     assert np.isfinite(eff) and 0.05 < eff < 4.0  # ≈ 1–2; not timed: only a sane ratio

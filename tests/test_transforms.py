@@ -14,8 +14,8 @@ import pytest
 
 import gradlab
 import gradlab.numpy as gnp
+from gradlab.ad.tree import tree_flatten, tree_unflatten
 from gradlab.testing import check_grads
-from gradlab.tree import tree_flatten, tree_unflatten
 
 RNG = np.random.default_rng(0)
 

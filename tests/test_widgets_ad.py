@@ -7,8 +7,8 @@ import pytest
 
 import gradlab
 import gradlab.widgets
-from gradlab.finite_differences import EXAMPLES as FUNCTIONS
-from gradlab.graph import EXAMPLES as EXPRESSIONS
+from gradlab.ad.graph import EXAMPLES as EXPRESSIONS
+from gradlab.estimators.finite_differences import EXAMPLES as FUNCTIONS
 from gradlab.widgets.forward_mode import forward_mode_explorer, forward_mode_study
 from gradlab.widgets.reverse_mode import reverse_sweep_stepper, sweep_record
 

@@ -11,7 +11,11 @@ import pytest
 from widget_checks import run_and_check, toggle_view
 
 import gradlab.widgets
-from gradlab.widgets.feedback import feedback_explorer, pipeline_explorer, sg_module_explorer
+from gradlab.widgets.synthetic_gradients import (
+    feedback_explorer,
+    pipeline_explorer,
+    sg_module_explorer,
+)
 
 
 def test_builders_are_exported():

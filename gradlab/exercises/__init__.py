@@ -17,8 +17,8 @@ and `demo` runs the exercise's experiment with them. `runner` holds the safe-cal
 |   |                                            | contraction_factor                             |
 
 gradlab itself implements what several exercises ask for (gradlab.numpy.unbroadcast,
-gradlab.scalar_reverse, gradlab.estimators.forward_gradient, gradlab.synthetic_gradients,
-gradlab.iteration_order): the checks compare the student's answers against those.
+gradlab.ad.scalar_reverse, gradlab.estimators.forward_gradient, gradlab.methods.synthetic_gradients,
+gradlab.methods.backward_sgd): the checks compare the student's answers against those.
 """
 
 from . import check, demo

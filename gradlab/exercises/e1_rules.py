@@ -2,20 +2,20 @@
 
 The references are written here (gradlab.numpy ships neither function on purpose). A rule is
 called as rule(t, ans, x) (JVP: tangent in) or rule(g, ans, x) (VJP: cotangent in), exactly as
-gradlab's engines call it (`gradlab.core.Primitive`).
+gradlab's engines call it (`gradlab.ad.core.Primitive`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import numpy as gnp
-from ..core import Primitive
+from ..ad import numpy as gnp
+from ..ad.core import Primitive
+from ..ad.forward_mode import jvp as _jvp
+from ..ad.reverse_mode import vjp as _vjp
+from ..ad.testing import check_grads
+from ..ad.transforms import grad as _grad
 from ..errors import GradientCheckError, UnsupportedOperationError
-from ..forward_mode import jvp as _jvp
-from ..reverse_mode import vjp as _vjp
-from ..testing import check_grads
-from ..transforms import grad as _grad
 from .runner import (
     Failed,
     NotDone,

@@ -11,7 +11,7 @@ from itertools import combinations
 
 import numpy as np
 
-from ..numpy import unbroadcast as _reference
+from ..ad.numpy import unbroadcast as _reference
 from .runner import (
     Failed,
     NotDone,

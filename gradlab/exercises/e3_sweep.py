@@ -1,9 +1,9 @@
-"""Exercise 3 checks: the reverse sweep of the scalar engine `gradlab.scalar_reverse`.
+"""Exercise 3 checks: the reverse sweep of the scalar engine `gradlab.ad.scalar_reverse`.
 
-Students write `topological_order(root)` and `backward(root)` for `gradlab.scalar_reverse.Value`
+Students write `topological_order(root)` and `backward(root)` for `gradlab.ad.scalar_reverse.Value`
 (whose operations already carry their `_backward` closures), then the closure of one operation,
 `mul(a, b)`, themselves. Each hidden graph is built twice: once for the student's function and
-once for the reference (`gradlab.scalar_reverse.topological_order` / `backward`), so the two
+once for the reference (`gradlab.ad.scalar_reverse.topological_order` / `backward`), so the two
 never share grads. Wrong answers are compared with what known wrong sweeps produce (closures in
 the wrong order, a value's closure run once per path, a missing seed, `=` instead of `+=`).
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 
-from ..scalar_reverse import Value
-from ..scalar_reverse import backward as _ref_backward
-from ..scalar_reverse import topological_order as _ref_order
+from ..ad.scalar_reverse import Value
+from ..ad.scalar_reverse import backward as _ref_backward
+from ..ad.scalar_reverse import topological_order as _ref_order
 from .runner import (
     Failed,
     NotDone,

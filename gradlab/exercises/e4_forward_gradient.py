@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import numpy as gnp
-from ..estimators import forward_gradient as _ref_forward_gradient
+from ..ad import numpy as gnp
+from ..estimators.gradient_estimators import forward_gradient as _ref_forward_gradient
 from .runner import (
     Failed,
     NotDone,

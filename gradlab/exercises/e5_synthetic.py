@@ -5,7 +5,7 @@ The student writes, for a *linear* module ĝ = h A + b (rows are examples):
   bootstrap_target(g_next, a_next, W_next, act_deriv) -> (φ′(a_next) ⊙ g_next) W_nextᵀ
   sg_update(params, h, target, lr)                   -> (new params, loss), one gradient step on
                                                         ½·mean over the batch of ‖ĝ − t‖²
-The references are `gradlab.synthetic_gradients` (`init_sg_module(kind="linear")`,
+The references are `gradlab.methods.synthetic_gradients` (`init_sg_module(kind="linear")`,
 `bootstrap_target`, `sg_module_update`). `train_dni` then trains a small network on the digits
 with the student's three functions, next to backprop and to a network whose hidden layers never
 learn, so the student sees the decoupled layers learn from predicted gradients.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import synthetic_gradients as _sg
+from ..methods import synthetic_gradients as _sg
 from .runner import (
     Failed,
     NotDone,
@@ -262,7 +262,7 @@ def train_dni(init_sg_module=None, bootstrap_target=None, sg_update=None, method
     Returns {"loss": per-step training loss, "cosine": per-step cos(ĝ₁, ∂ℓ/∂h₁),
     "test_accuracy": float, "method": ...}. Raises whatever the student's functions raise.
     """
-    from ..datasets import load_digits_split, one_hot
+    from ..models.datasets import load_digits_split, one_hot
 
     ref = _reference_fns()
     init_sg_module = init_sg_module or ref[0]

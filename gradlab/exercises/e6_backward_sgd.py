@@ -6,7 +6,7 @@ The student writes
   backward_iterates(compose, grad_fn, theta0, batches, lr) -> [θ̃₀, θ̃₁, …, θ̃ₙ], θ̃ₖ the
                                                     backward composition of the first k batches
   contraction_factor(step_sizes)                  -> ρ with ‖θ̃ₖ₊₁ − θ̃ₖ‖ ≈ C ρᵏ
-The references are `gradlab.iteration_order` (`compose_backward`, `compose_forward`,
+The references are `gradlab.methods.backward_sgd` (`compose_backward`, `compose_forward`,
 `backward_sgd`, `fit_log_slope`). Known wrong compositions are recognised by running them too.
 """
 
@@ -29,9 +29,9 @@ from .runner import (
 
 
 def _io():
-    from .. import iteration_order  # imported late: the check module loads without it
+    from ..methods import backward_sgd  # imported late: the check module loads without it
 
-    return iteration_order
+    return backward_sgd
 
 
 class _CountingGrad:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import forward_gradient as fg
-from ..gradient_error import expected_cosine
+from ..estimators.gradient_error import expected_cosine
+from ..methods import forward_gradient as fg
 from ..plots import forward_gradient as P
 from .registry import Headline, mean_and_spread, new_figure, register
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import cost
+from ..ad import cost
 from .registry import Headline, new_figure, register
 
 SEED = 0

@@ -6,6 +6,8 @@ An experiment is three plain functions registered under a name "topic/name":
   `progress(done, total)` may be called to report progress.
 - plot(results) -> dict[str, matplotlib Figure]: one entry per PNG to write.
 - headlines(results) -> list[Headline]: the numbers worth quoting, ours beside the paper's.
+- claims(results) -> list[Claim] (optional): each headline claim of a paper, our number and the
+  verdict of our protocol (schema and table in `gradlab.experiments.claims`).
 Notebooks call the same functions as the command line does.
 """
 
@@ -14,10 +16,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .claims import validate_claim
 
 
 @dataclass
@@ -42,6 +46,7 @@ class Experiment:
     headlines: Callable[[dict], list]
     description: str = ""
     quick_note: str = field(default="")
+    claims: Callable[[dict], list] | None = None
 
     @property
     def topic(self):
@@ -51,14 +56,14 @@ class Experiment:
 _REGISTRY: dict[str, Experiment] = {}
 
 
-def register(name, *, plot, headlines, description=""):
+def register(name, *, plot, headlines, claims=None, description=""):
     """Decorator: register `run` as experiment `name` ("topic/name")."""
     if "/" not in name:
         raise ValueError(f"experiment names are 'topic/name', got {name!r}")
 
     def deco(run):
-        _REGISTRY[name] = Experiment(name, run, plot, headlines, description or (run.__doc__ or
-                                                                                "").strip())
+        doc = description or (run.__doc__ or "").strip()
+        _REGISTRY[name] = Experiment(name, run, plot, headlines, doc, claims=claims)
         return run
 
     return deco
@@ -130,6 +135,9 @@ def result_record(experiment, results, runtime_s, quick):
         "seeds": list(results.get("seeds", [])),
         "runtime_s": round(runtime_s, 3),
         "headlines": [asdict(h) for h in experiment.headlines(results)],
+        "claims": [validate_claim({**(asdict(c) if is_dataclass(c) else c),
+                                   "experiment": experiment.name})
+                   for c in (experiment.claims(results) if experiment.claims else [])],
     })
 
 
@@ -159,5 +167,6 @@ def run_and_save(experiment, out_dir, quick=False, progress=None):
 def write_results(records, out_dir):
     """Write a list of records as out_dir/results.json."""
     path = Path(out_dir) / "results.json"
-    path.write_text(json.dumps({"experiments": records}, indent=2))
+    claims = [c for r in records for c in r.get("claims", [])]
+    path.write_text(json.dumps({"experiments": records, "claims": claims}, indent=2))
     return path

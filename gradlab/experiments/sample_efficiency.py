@@ -9,17 +9,17 @@ so every paper value below is qualitative and marked paper_verified=False. The c
 (pooling factor m, the local-sufficiency switch, the protocols) are ours.
 
 - sg-sample-efficiency/bandit: gradient MSE against the exact gradient
-  (`gradlab.sample_efficiency`).
+  (`gradlab.methods.sample_efficiency`).
 - sg-sample-efficiency/cartpole: REINFORCE on Gymnasium's CartPole-v1 with BP or SG feeding the
-  lower layer, without and with reward noise (`gradlab.policy_gradient`).
+  lower layer, without and with reward noise (`gradlab.methods.policy_gradient`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import policy_gradient as pg
-from .. import sample_efficiency as se
+from ..methods import policy_gradient as pg
+from ..methods import sample_efficiency as se
 from .registry import Headline, new_figure, register
 
 PAPER = "Zhang, Tang & Koyejo 2026 (arXiv:2605.27946), abstract only"

@@ -1,4 +1,4 @@
-"""Drawing the cost of derivatives (results from `gradlab.cost`) on a given matplotlib Figure."""
+"""Drawing the cost of derivatives (results from `gradlab.ad.cost`) on a given matplotlib Figure."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def draw_jacobian_cost(fig, result, show="time", log_x=True, log_y=True, crossov
                        compact=False):
     """Two panels: time of jacfwd and jacrev as n grows (m fixed) and as m grows (n fixed).
 
-    `result` is `gradlab.cost.jacobian_cost(...)`. show="time" draws milliseconds per Jacobian,
+    `result` is `gradlab.ad.cost.jacobian_cost(...)`. show="time" draws milliseconds per Jacobian,
     show="ratio" draws time(jacfwd)/time(jacrev) (above 1: reverse mode is cheaper).
     compact=True (for widget redraws) uses fixed margins instead of the figure's layout engine
     and leaves out the overall title: it renders in about half the time.

@@ -1,6 +1,7 @@
 """Figures for forward gradients: cosine histograms, 2-D trajectories, digits curves, scaling, cost.
 
-Every function fills a given matplotlib Figure from results computed by `gradlab.forward_gradient`
+Every function fills a given matplotlib Figure from results computed by
+`gradlab.methods.forward_gradient`
 (no pyplot state, no widgets). Divergence (inf/NaN losses) is drawn as divergence: the curve
 stops and the title or legend says at which step.
 """
@@ -13,13 +14,13 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from ..gradient_error import (
+from ..estimators.gradient_error import (
     closed_form,
     cosine_pdf,
     expected_cosine,
     expected_cosine_ratio_approx,
 )
-from ..test_functions import FUNCTIONS
+from ..models.test_functions import FUNCTIONS
 
 GD_COLOR = "#1f4e9c"
 FGD_COLOR = "#d9541e"

@@ -1,6 +1,6 @@
 """Forward mode drawn: the JVP as a tangent, and finite differences' V-shaped error curve.
 
-Inputs come from `gradlab.finite_differences` (`tangent_study`, `error_curve`).
+Inputs come from `gradlab.estimators.finite_differences` (`tangent_study`, `error_curve`).
 
 `draw_tangent_line`, `draw_direction`, `draw_directional_slice` and `draw_error_curve` are
 ordinary matplotlib drawings (for notebooks). `draw_forward_explorer`, used by the widget, is

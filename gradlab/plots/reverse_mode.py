@@ -1,6 +1,6 @@
 """Computational graphs drawn with matplotlib (no graphviz), and the sweeps over them.
 
-Inputs come from `gradlab.graph`: a `Graph` (nodes in topological order with a layered layout)
+Inputs come from `gradlab.ad.graph`: a `Graph` (nodes in topological order with a layered layout)
 and a `Sweep` (the reverse sweep of adjoints or the forward sweep of tangents, step by step).
 Each node is a box: its op on top, then `name = value`, then a band with its adjoint v̄
 (reverse) or tangent v̇ (forward), coloured once the sweep has filled it in. Each edge is
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from ..graph import describe, fmt, symbol
+from ..ad.graph import describe, fmt, symbol
 from .forward_mode import backdrop, panel_transform
 
 COLORS = {"reverse": "#f4a259", "forward": "#8fb8de", "current_reverse": "#d9480f",

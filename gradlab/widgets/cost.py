@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from .. import cost
+from ..ad import cost
 from ..plots.cost import draw_jacobian_cost_widget
 from .base import Explorer
 

@@ -5,7 +5,7 @@
     gradlab.widgets.digits_training_explorer()           # MLP / log-reg training curves
 
 Each builder returns a `gradlab.widgets.base.Explorer`; the computing is done by
-`gradlab.forward_gradient` and the drawing by `gradlab.plots.forward_gradient`.
+`gradlab.methods.forward_gradient` and the drawing by `gradlab.plots.forward_gradient`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 import ipywidgets as W
 import numpy as np
 
-from .. import forward_gradient as fg
+from ..methods import forward_gradient as fg
+from ..models.test_functions import FUNCTIONS
 from ..plots import forward_gradient as P
-from ..test_functions import FUNCTIONS
 from .base import Explorer, overlay_axes, static_layer
 
 DIMENSIONS = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipywidgets as W
 import numpy as np
 
-from ..finite_differences import EXAMPLES, tangent_study
+from ..estimators.finite_differences import EXAMPLES, tangent_study
 from ..plots.forward_mode import draw_forward_explorer
 from .base import Explorer
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from ..graph import EXAMPLES, forward_sweep, reverse_sweep, trace_example
+from ..ad.graph import EXAMPLES, forward_sweep, reverse_sweep, trace_example
 from ..plots.reverse_mode import draw_sweep
 from .base import Explorer
 

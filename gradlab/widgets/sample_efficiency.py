@@ -16,9 +16,9 @@ from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from .. import sample_efficiency as se
+from ..methods import sample_efficiency as se
+from ..methods.synthetic_gradients import mix
 from ..plots import sample_efficiency as P
-from ..synthetic_gradients import mix
 from .base import Explorer, overlay, overlay_axes, result_memo, static_layer
 
 SIGMAS = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)

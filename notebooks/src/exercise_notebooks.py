@@ -357,12 +357,12 @@ You will:
 - write the closure of a multiplication, and see why contributions are *added* (`+=`).
 """ + "\n" + HOW_TO),
     ("code", """\
-from gradlab.exercises import check
-from gradlab.scalar_reverse import Value"""),
+from gradlab.ad.scalar_reverse import Value
+from gradlab.exercises import check"""),
     ("md", """\
 ## The engine
 
-`gradlab.scalar_reverse.Value` holds a number `.value`, its gradient `.grad` (0 to start with),
+`gradlab.ad.scalar_reverse.Value` holds a number `.value`, its gradient `.grad` (0 to start with),
 the values it was computed from, `.parents`, and a closure `._backward()` that adds
 (its own grad) × (local derivative) to each parent's `.grad`. All the operations (`+`, `*`,
 `tanh`, `exp`, ...) already have their closures; what is missing is the sweep that calls them in
@@ -454,7 +454,7 @@ def mul(a, b):
 1. A recursive `visit` hits Python's recursion limit (about 1000) on a chain of 5000 values.
    How would you write `topological_order` with an explicit stack instead?
 2. Call `backward(c)` twice on the same graph. What happens to `a.grad`, and what does PyTorch do
-   in the same situation? (`gradlab.scalar_reverse` documents its choice.)
+   in the same situation? (`gradlab.ad.scalar_reverse` documents its choice.)
 3. In `mul(x, x)`, writing `a.grad = ...` instead of `a.grad += ...` gives dx = x instead of 2x.
    Which other graphs in this notebook would the same mistake break?"""),
 ]

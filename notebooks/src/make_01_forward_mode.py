@@ -47,9 +47,9 @@ import numpy as np
 import gradlab
 import gradlab.numpy as gnp
 import gradlab.widgets
-from gradlab import finite_differences as fd
+from gradlab.ad.scalar_forward import Dual, derivative, sin
+from gradlab.estimators import finite_differences as fd
 from gradlab.plots import forward_mode as fplots
-from gradlab.scalar_forward import Dual, derivative, sin
 
 np.set_printoptions(precision=5, suppress=True)"""),
     ("md", """\
@@ -105,7 +105,7 @@ theorem stops after one term because ε² = 0:
 which is the **chain rule**. So if we feed x + 1·ε into any program built from these operations,
 the ε-part of the result is f′(x) — exact up to floating-point rounding, with no step h.
 
-`gradlab.scalar_forward` implements this in about 50 lines. Here is its multiplication, and
+`gradlab.ad.scalar_forward` implements this in about 50 lines. Here is its multiplication, and
 its sine:"""),
     ("code", """\
 print(inspect.getsource(Dual.__mul__))
@@ -183,7 +183,8 @@ absolute error of about ε_machine·|f| in the numerator, which division by h *m
 
 For f = sin at x = 1 that is h* ≈ 4·10⁻⁸ (forward) and h* ≈ 10⁻⁵ (central).
 
-(gradlab's model also counts the rounding of x + hv; see `gradlab.finite_differences`.) On a
+(gradlab's model also counts the rounding of x + hv; see
+`gradlab.estimators.finite_differences`.) On a
 log-log plot the error is a **V**: slope +1 (forward) or +2 (central) on the right, slope −1 on
 the left. The exact derivative to compare against comes from `gradlab.jvp`, and the exact f″
 and f‴ for the model from nesting it."""),

@@ -30,7 +30,7 @@ backwards, so that one sweep gives the derivative of one output with respect to 
 
 - *adjoints* v̄ = ∂out/∂v, and the rule that fills them in: each value's adjoint is the **sum**,
   over every use of that value, of (the user's adjoint) × (the local derivative);
-- a micrograd-sized scalar engine (`gradlab.scalar_reverse.Value`): closures, a topological
+- a micrograd-sized scalar engine (`gradlab.ad.scalar_reverse.Value`): closures, a topological
   order, and the sweep — small enough to read in one sitting;
 - gradlab's array engine (`gradlab.grad`, `gradlab.vjp`), its tape, and a check against autograd;
 - to step through both sweeps on a drawn computational graph, node by node;
@@ -47,9 +47,9 @@ import numpy as np
 import gradlab
 import gradlab.numpy as gnp
 import gradlab.widgets
-from gradlab import graph as G
+from gradlab.ad import graph as G
+from gradlab.ad.scalar_reverse import Value, backward, topological_order, zero_grad
 from gradlab.plots import reverse_mode as rplots
-from gradlab.scalar_reverse import Value, backward, topological_order, zero_grad
 
 np.set_printoptions(precision=5, suppress=True)"""),
     ("md", """\
@@ -78,7 +78,7 @@ And we must have the values of the forward computation at hand, because the loca
     ("md", """\
 ## 2 · A scalar engine you can read: `Value`
 
-`gradlab.scalar_reverse` (about 150 lines with comments, in the style of Karpathy's micrograd)
+`gradlab.ad.scalar_reverse` (about 150 lines with comments, in the style of Karpathy's micrograd)
 has one class. Every `Value` keeps its number, its `grad` (the adjoint), its `parents` and a
 small closure `_backward` that knows the local derivatives. Here is multiplication: the output
 is built, and the closure *adds* out.grad × ∂out/∂parent to each parent."""),
@@ -129,7 +129,7 @@ print("after zero_grad and one backward: dc/da =", a.grad)
 print("gradlab.grad, twice:", gradlab.grad(lambda a: (a + a) + (a + a))(1.0),
       gradlab.grad(lambda a: (a + a) + (a + a))(1.0))"""),
     ("md", """\
-`gradlab.graph` records the same sweep step by step — which adjoint is filled in, from which
+`gradlab.ad.graph` records the same sweep step by step — which adjoint is filled in, from which
 contributions — and draws it. Each box shows the operation, the value and the adjoint (the
 bottom band, coloured once filled in); each edge is labelled with its local derivative."""),
     ("code", """\
@@ -172,7 +172,7 @@ for name, o, t in zip(["w", "x", "b"], ours, theirs):
     print(f"d/d{name}: gradlab {np.round(o, 6)}  autograd {np.round(t, 6)}  "
           f"agree {np.allclose(o, t)}")"""),
     ("md", """\
-The tape of this computation, as `gradlab.graph.trace` reads it from gradlab's reverse mode:
+The tape of this computation, as `gradlab.ad.graph.trace` reads it from gradlab's reverse mode:
 inputs first, then the primitive calls in the order they ran."""),
     ("code", """\
 tape = G.trace(neuron, w, x, bias, names=["w", "x", "b"])

@@ -42,7 +42,7 @@ import numpy as np
 
 import gradlab
 import gradlab.widgets
-from gradlab import cost
+from gradlab.ad import cost
 from gradlab.plots import cost as cost_plots
 
 np.set_printoptions(precision=4, suppress=True)"""),
@@ -129,7 +129,7 @@ mode needs no such record: each tangent is computed beside its value and the old
 thrown away at once.
 
 We can count what the tape holds. `cost.tape_bytes` runs f under reverse mode, walks every node
-of the tape from the output in topological order (`gradlab.reverse_mode.toposort`, the same
+of the tape from the output in topological order (`gradlab.ad.reverse_mode.toposort`, the same
 order the backward sweep uses), and adds up the bytes of each node's output and arguments,
 counting each array once. Our deep function applies h ← tanh(W h) `depth` times to a 64 × 16
 array, with one W shared by every layer, so only the intermediate values grow."""),

@@ -50,9 +50,11 @@ import numpy as np
 import gradlab
 import gradlab.numpy as gnp
 import gradlab.widgets
-from gradlab import estimators, gradient_error, mlp
-from gradlab import forward_gradient as fg
-from gradlab.datasets import load_digits_split
+from gradlab import estimators
+from gradlab.estimators import gradient_error
+from gradlab.methods import forward_gradient as fg
+from gradlab.models import mlp
+from gradlab.models.datasets import load_digits_split
 from gradlab.plots import forward_gradient as fgplots
 
 np.set_printoptions(precision=4, suppress=True)"""),

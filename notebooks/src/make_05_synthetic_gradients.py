@@ -72,9 +72,9 @@ from threadpoolctl import threadpool_limits
 import gradlab
 import gradlab.numpy as gnp
 import gradlab.widgets
-from gradlab import feedback as fb
-from gradlab.experiments import feedback as E
-from gradlab.plots import feedback as P
+from gradlab.experiments import synthetic_gradients as E
+from gradlab.methods import feedback as fb
+from gradlab.plots import synthetic_gradients as P
 
 threadpool_limits(1)  # small matrices: one BLAS thread is the fastest (and fair on a shared CPU)
 np.set_printoptions(precision=3, suppress=True)"""),
@@ -145,7 +145,8 @@ for i, (d, g) in enumerate(zip(deltas, ad)):
     ("md", """\
 ## 2 · A synthetic-gradient module, piece by piece
 
-`gradlab.synthetic_gradients` holds the module as four small functions (exercise 5 asks you to
+`gradlab.methods.synthetic_gradients` holds the module as four small functions (exercise 5 asks
+you to
 write the update yourself):
 
 - `init_sg_module(dim, rng, kind, context_dim)` — linear ĝ = [h, c]A + b, or one hidden layer;

@@ -50,8 +50,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import gradlab.widgets
-from gradlab import policy_gradient as pg
-from gradlab import sample_efficiency as se
+from gradlab.methods import policy_gradient as pg
+from gradlab.methods import sample_efficiency as se
 from gradlab.plots import sample_efficiency as plots
 
 np.set_printoptions(precision=3, suppress=True)"""),
@@ -103,7 +103,7 @@ is the regime this notebook is about.
 
 - **BP** averages (∂h/∂W₁)ᵀ tₙ over the N samples: unbiased, and it carries all the noise.
 - **SG** fits a linear module s(h) = h A + b to the pairs (hₙ, tₙ) (ridge regression, the same
-  module form as `gradlab.synthetic_gradients`) and averages (∂h/∂W₁)ᵀ s(hₙ) instead.
+  module form as `gradlab.methods.synthetic_gradients`) and averages (∂h/∂W₁)ᵀ s(hₙ) instead.
 
 **Protocol (which samples the SG model saw): here the SG model is fitted on the same N samples
 BP uses.** Since m contexts share each h, s(h) averages the feedback of m contexts — less

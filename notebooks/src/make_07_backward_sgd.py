@@ -52,8 +52,8 @@ import numpy as np
 import gradlab
 import gradlab.numpy as gnp
 import gradlab.widgets
-from gradlab import iteration_order as io
-from gradlab.plots import iteration_order as plots
+from gradlab.methods import backward_sgd as io
+from gradlab.plots import backward_sgd as plots
 
 np.set_printoptions(precision=5, suppress=True)"""),
     ("md", """\
