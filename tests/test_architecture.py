@@ -129,3 +129,18 @@ def test_architecture_doc_names_every_core_module():
                if p.parent.name in ("ad", "models", "estimators", "methods")
                and p.name != "__init__.py" and f"`{p.name}`" not in doc]
     assert not missing, f"docs/architecture.md does not mention {missing}"
+
+
+def test_readme_where_is_table_points_at_files_that_exist():
+    import re
+
+    readme = (PACKAGE.parent / "README.md").read_text()
+    table = readme[readme.index("### Where is"):]
+    table = table[:table.index("\n## ")]
+    paths = re.findall(r"\]\((gradlab/[\w/.]+)\)", table)
+    assert len(paths) >= 10
+    missing = [p for p in paths if not (PACKAGE.parent / p).exists()]
+    assert not missing, f"README's 'Where is …?' table points at missing files: {missing}"
+    topics = re.findall(r"`(\w+)`", table[table.index("a notebook's figures"):].split("\n")[0])
+    for t in topics:
+        assert (PACKAGE / "plots" / f"{t}.py").exists(), f"no gradlab/plots/{t}.py"
