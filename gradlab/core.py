@@ -66,6 +66,13 @@ class Primitive:
     def __repr__(self):
         return f"<gradlab primitive {self.name}>"
 
+    @property
+    def __signature__(self):
+        """The value function's signature (numpy's own, for a wrapped numpy function)."""
+        import inspect
+
+        return inspect.signature(self.fun)
+
     def rule(self, mode, argnum):
         """The rule for `mode` ("forward" or "reverse") and argument `argnum`, or an error."""
         rules = self.jvp_rules if mode == "forward" else self.vjp_rules
@@ -141,6 +148,7 @@ _OPERATOR_UFUNCS = {
     "true_divide": "divide", "power": "power", "matmul": "matmul", "negative": "negative",
     "less": "less", "less_equal": "less_equal", "greater": "greater",
     "greater_equal": "greater_equal", "equal": "equal", "not_equal": "not_equal",
+    "remainder": "mod", "absolute": "absolute",
 }
 
 # numpy functions that only read a traced value's metadata: they pass straight through.
