@@ -31,9 +31,9 @@ def new_level():
     return next(_next_level)
 
 
-def shape(x):
+def shape(a):
     """The shape of an array, a Python number or a tracer, without converting tracers."""
-    return x.shape if hasattr(x, "shape") else np.shape(x)
+    return a.shape if hasattr(a, "shape") else np.shape(a)
 
 
 def strip(x):
