@@ -483,8 +483,10 @@ def unbroadcast(g, target_shape):
     if g_shape == tuple(target_shape):
         return g
     lead = len(g_shape) - len(target_shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(target_shape) if n == 1 and g_shape[lead + i] != 1)
+    ones_ = tuple(lead + i for i, n in enumerate(target_shape) if n == 1 and g_shape[lead + i] != 1)
+    if lead and not ones_:  # only new leading axes (a bias added to a batch): one sum
+        return sum(g, axis=tuple(range(lead)))
+    axes = tuple(range(lead)) + ones_
     if axes:
         g = sum(g, axis=axes, keepdims=True)
     return reshape(g, target_shape)
@@ -1018,6 +1020,8 @@ norm = primitive(lambda x, axis=None, keepdims=False: np.sqrt(
 def _matmul_vjp_a(g, ans, a, b):
     """∂/∂a of a @ b: g @ bᵀ, with 1-D arguments treated as a row (a) or a column (b)."""
     a_nd, b_nd = len(shape(a)), len(shape(b))
+    if a_nd == 2 and b_nd == 2:  # two matrices (the usual case): nothing to reshape
+        return matmul(g, transpose(b))
     if b_nd == 1:
         g = expand_dims(g, -1)
         b = expand_dims(b, -1)
@@ -1030,6 +1034,8 @@ def _matmul_vjp_a(g, ans, a, b):
 def _matmul_vjp_b(g, ans, a, b):
     """∂/∂b of a @ b: aᵀ @ g, with the same 1-D conventions."""
     a_nd, b_nd = len(shape(a)), len(shape(b))
+    if a_nd == 2 and b_nd == 2:
+        return matmul(transpose(a), g)
     if b_nd == 1:
         g = expand_dims(g, -1)
     if a_nd == 1:
