@@ -1,6 +1,6 @@
 """Derivatives at points where the derivative does not exist: gradlab's chosen conventions.
 
-The conventions are stated in the docstring of gradlab/numpy.py; each is tested here in both
+The conventions are stated in the docstring of gradlab/ad/numpy.py; each is tested here in both
 modes (forward: jvp; reverse: grad / vjp), since the two modes have separate rules.
 
 - abs'(0) = 0 and sign' = 0 everywhere; relu'(0) = 0;

@@ -93,6 +93,10 @@ def _draw(shape, domain, rng):
         return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.3, 2.0, shape)
     if domain == "small":  # tan: far from its poles at ±π/2
         return rng.uniform(-1.0, 1.0, shape)
+    if domain == "unit":  # arcsin, arccos, arctanh: well inside (-1, 1)
+        return rng.uniform(-0.8, 0.8, shape)
+    if domain == "gt1":  # arccosh: well above 1
+        return rng.uniform(1.3, 3.0, shape)
     if domain in ("even", "odd"):  # maximum/minimum: x - y is always at least 0.16 from 0
         offset = 0.0 if domain == "even" else 0.2
         return 0.4 * rng.integers(-4, 5, shape) + offset + rng.uniform(-0.02, 0.02, shape)
@@ -305,6 +309,127 @@ _case("matmul_const_left", lambda m: lambda b: np.arange(12.0).reshape(3, 4) @ b
       ["any"], CASES)
 for _shapes in [((3,), (4,)), ((2, 2), (3,)), ((), (3,))]:
     _case("outer", lambda m: m.outer, list(_shapes), ["any", "any"], CASES)
+
+# --- Added with the rest of the numpy students write (issue 14) -------------------------
+def _ag_var(x, axis):
+    centred = x - anp.mean(x, axis=axis, keepdims=True)
+    return anp.mean(centred * centred, axis=axis)
+
+
+def _ag_product(x):
+    out = x[0]
+    for i in range(1, len(x)):
+        out = out * x[i]
+    return out
+
+
+def _ag_cross(a, b):
+    """a × b by its formula (autograd's cross does not broadcast)."""
+    return anp.stack([a[..., 1] * b[2] - a[..., 2] * b[1], a[..., 2] * b[0] - a[..., 0] * b[2],
+                      a[..., 0] * b[1] - a[..., 1] * b[0]], axis=-1)
+
+
+MORE_UNARY = [
+    ("arcsin", "unit"), ("arccos", "unit"), ("arctan", "any"), ("sinh", "any"), ("cosh", "any"),
+    ("arcsinh", "any"), ("arccosh", "gt1"), ("arctanh", "unit"), ("exp2", "any"),
+    ("expm1", "any"), ("log2", "pos"), ("log10", "pos"), ("deg2rad", "any"),
+    ("rad2deg", "any"), ("radians", "any"), ("degrees", "any"), ("sinc", "away0"),
+    ("fabs", "away0"), ("nan_to_num", "any"),
+]
+for _name, _domain in MORE_UNARY:
+    for _shape in [(), (3, 4)]:
+        _case(_name, lambda m, n=_name: getattr(m, n), [_shape], [_domain], CASES)
+for _shape in [(), (3, 4)]:
+    _case("cbrt", lambda m: (lambda x: x ** (1.0 / 3.0)) if _is_reference(m) else m.cbrt,
+          [_shape], ["pos"], CASES)
+
+MORE_BINARY = [  # autograd has no JVP for hypot: its reference is the formula
+    ("hypot", lambda m: (lambda x, y: anp.sqrt(x * x + y * y)) if _is_reference(m)
+     else m.hypot, ("away0", "away0")),
+    ("arctan2", lambda m: m.arctan2, ("away0", "away0")),
+    ("logaddexp", lambda m: m.logaddexp, ("any", "any")),
+    ("logaddexp2", lambda m: m.logaddexp2, ("any", "any")),
+    ("fmax", lambda m: m.fmax, ("even", "odd")),
+    ("fmin", lambda m: m.fmin, ("even", "odd")),
+    ("mod", lambda m: m.mod, ("any", "pos")),
+    ("mod_operator", lambda m: lambda x, y: x % y, ("any", "pos")),
+    ("true_divide", lambda m: m.true_divide, ("any", "pos")),
+]
+for _name, _make, _domains in MORE_BINARY:
+    for _shapes in [((), ()), ((3, 4), (4,)), ((3, 1), (1, 4))]:
+        _case(_name, _make, list(_shapes), _domains, CASES)
+
+for _shape, _axis in [((4,), None), ((3, 4), 0), ((3, 4), -1), ((2, 3, 4), (0, 2))]:
+    for _name, _domain in [("prod", "away0"), ("var", "any"), ("std", "distinct")]:
+        _case(f"{_name}-axis{_axis}".replace(" ", ""),
+              lambda m, n=_name, a=_axis: lambda x: (  # autograd's var fails on tuple axes
+                  _ag_var(x, a) if n == "var" and _is_reference(m) else getattr(m, n)(x, axis=a)),
+              [_shape], [_domain], CASES)
+_case("var_ddof1_keepdims", lambda m: lambda x: m.var(x, axis=1, ddof=1, keepdims=True),
+      [(3, 4)], ["any"], CASES)
+_case("prod_with_a_zero",  # autograd's prod divides by the zero: the reference multiplies
+      lambda m: lambda x: _ag_product(x * np.array([1.0, 0.0, 1.0, 1.0])) if _is_reference(m)
+      else m.prod(x * np.array([1.0, 0.0, 1.0, 1.0])), [(4,)], ["any"], CASES)
+for _axis in (None, 0, 1, -1):
+    _case(f"cumsum-axis{_axis}", lambda m, a=_axis: lambda x: m.cumsum(x, axis=a),
+          [(3, 4)], ["any"], CASES)
+
+MORE_SHAPE_OPS = [  # (name, gradlab op, the same op written with indexing for autograd)
+    ("flip", lambda m: lambda x: m.flip(x, 0), lambda x: x[::-1]),
+    ("flip_all", lambda m: m.flip, lambda x: x[::-1, ::-1]),
+    ("fliplr", lambda m: m.fliplr, None),
+    ("flipud", lambda m: m.flipud, None),
+    ("rot90", lambda m: m.rot90, None),
+    ("roll", lambda m: lambda x: m.roll(x, 2, axis=1), None),
+    ("roll_flat", lambda m: lambda x: m.roll(x, -3), None),
+    ("repeat", lambda m: lambda x: m.repeat(x, 2, axis=0), None),
+    ("tile", lambda m: lambda x: m.tile(x, (2, 1)), None),
+    ("moveaxis", lambda m: lambda x: m.moveaxis(x, 0, -1), None),
+    ("rollaxis", lambda m: lambda x: m.rollaxis(x, 1), None),
+    ("swapaxes_keywords", lambda m: lambda x: m.swapaxes(x, axis1=0, axis2=1), None),
+    ("diagonal", lambda m: lambda x: m.diagonal(x, 1), lambda x: x[np.arange(3), np.arange(1, 4)]),
+    ("diag_of_matrix", lambda m: m.diag, lambda x: x[np.arange(3), np.arange(3)]),
+    ("trace", lambda m: lambda x: m.trace(x, offset=-1), None),
+    ("tril", lambda m: m.tril, None),
+    ("triu", lambda m: lambda x: m.triu(x, 1), None),
+    ("sort", lambda m: m.sort, lambda x: x[np.arange(3)[:, None], anp.argsort(x, axis=-1)]),
+    ("take", lambda m: lambda x: m.take(x, [0, 5, 5]), lambda x: anp.ravel(x)[[0, 5, 5]]),
+    ("flatten", lambda m: lambda x: _method(m, x, "ravel") if _is_reference(m)
+     else x.flatten(), None),
+    ("atleast_3d", lambda m: m.atleast_3d, None),
+    ("vstack", lambda m: lambda x: m.vstack([x, x]), None),
+    ("hstack", lambda m: lambda x: m.hstack([x, 2.0 * x]), None),
+    ("column_stack", lambda m: lambda x: m.column_stack([x[0], x[1]]), None),
+    ("split", lambda m: lambda x: m.split(x, 2, axis=1)[1], None),
+    ("array_split", lambda m: lambda x: m.array_split(x, 3, axis=1)[0], None),
+    ("append", lambda m: lambda x: m.append(x, x[0]), None),
+    ("diff", lambda m: m.diff, None),
+    ("pad", lambda m: lambda x: m.pad(x, ((1, 0), (2, 1))), lambda x: anp.concatenate(
+        [np.zeros((4, 2)), anp.concatenate([np.zeros((1, 4)), x]), np.zeros((4, 1))], axis=1)),
+    ("array_of_traced", lambda m: lambda x: m.array([[x[0, 0], 2.0], [x[1, 1], x[0, 0]]]), None),
+    ("r_", lambda m: lambda x: m.r_[x[0], np.ones(2), x[1]], None),
+    ("c_", lambda m: lambda x: m.c_[x, np.ones(3), x], None),
+    ("tensordot", lambda m: lambda x: m.tensordot(x, np.arange(12.0).reshape(4, 3), 1), None),
+    ("inner", lambda m: lambda x: m.inner(x, np.arange(8.0).reshape(2, 4)), None),
+    ("einsum_matmul", lambda m: lambda x: m.einsum("ij,jk->ik", x, x.T), None),
+    ("einsum_diag", lambda m: lambda x: m.einsum("ii->i", x[:, :3]),
+     lambda x: x[np.arange(3), np.arange(3)]),
+    ("kron", lambda m: lambda x: m.kron(x, np.array([[1.0, 2.0]])), None),
+]
+for _name, _make, _reference in MORE_SHAPE_OPS:
+    _case(_name, (lambda m, mk=_make, ref=_reference:
+                  ref if ref is not None and _is_reference(m) else mk(m)),
+          [(3, 4)], ["distinct" if _name == "sort" else "any"], CASES)
+_case("diag_of_vector", lambda m: lambda x: m.diag(x, -1), [(4,)], ["any"], CASES)
+_case("cross", lambda m: _ag_cross if _is_reference(m) else m.cross, [(2, 3), (3,)],
+      ["any", "any"], CASES)
+_case("dot_3d", lambda m: m.dot, [(2, 3, 4), (4, 2)], ["any", "any"], CASES)
+_case("einsum_broadcast", lambda m: lambda x, y: m.einsum("...ij,...jk->...ik", x, y),
+      [(2, 2, 3), (3, 4)], ["any", "any"], CASES)
+_case("linspace_traced", lambda m: lambda x, y: m.linspace(x, y, 5), [(), ()],
+      ["any", "any"], CASES)
+_case("stack_of_scalars_array", lambda m: lambda x, y: m.array([x, y, x * y]), [(), ()],
+      ["any", "any"], CASES)
 
 _ids = [c.id for c in CASES]
 assert len(_ids) == len(set(_ids)), "duplicate case ids"

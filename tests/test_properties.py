@@ -13,7 +13,7 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
@@ -95,6 +95,9 @@ BINARY = {
     "maximum": (lambda m: m.maximum),
     "minimum": (lambda m: m.minimum),
     "where": (lambda m: lambda x, y: m.where(x > y, x * y, x - y)),
+    "hypot": (lambda m: lambda x, y: m.hypot(1.0 + x * x, y)),
+    "arctan2": (lambda m: lambda x, y: m.arctan2(x, 1.0 + y * y)),
+    "logaddexp": (lambda m: m.logaddexp),
 }
 
 
@@ -122,6 +125,21 @@ class AG:
     max = staticmethod(_nonnegative_axes(anp.max))
     min = staticmethod(_nonnegative_axes(anp.min))
     sin, cos, tanh, exp, log1p, sqrt = anp.sin, anp.cos, anp.tanh, anp.exp, anp.log1p, anp.sqrt
+    arctan2, logaddexp = anp.arctan2, anp.logaddexp
+    prod = staticmethod(_nonnegative_axes(anp.prod))
+
+    @staticmethod
+    def hypot(x, y):  # autograd has no JVP for hypot
+        return anp.sqrt(x * x + y * y)
+
+    @staticmethod
+    def var(x, axis=None, keepdims=False):  # autograd's var fails on tuple axes
+        centred = x - anp.mean(x, axis=axis, keepdims=True)
+        return anp.mean(centred * centred, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def std(x, axis=None, keepdims=False):
+        return anp.sqrt(AG.var(x, axis=axis, keepdims=keepdims))
 
     @staticmethod
     def sigmoid(x):
@@ -171,12 +189,16 @@ def shape_and_axis(draw):
 
 
 @SETTINGS
-@given(name=st.sampled_from(["sum", "mean", "max", "min", "logsumexp", "norm"]),
+@given(name=st.sampled_from(["sum", "mean", "max", "min", "logsumexp", "norm", "prod", "var",
+                             "std"]),
        shape_axis=shape_and_axis(), keepdims=st.booleans(), seed=seeds)
 def test_reductions_over_random_axes(name, shape_axis, keepdims, seed):
     shape, axis = shape_axis
     rng = np.random.default_rng(seed)
     size = int(np.prod(shape))
+    if name == "std":  # over one entry std is 0: our derivative there is 0 by convention
+        axes = range(len(shape)) if axis is None else np.atleast_1d(axis)
+        assume(np.prod([shape[a] for a in axes]) > 1)
     # Distinct values at least 0.3 apart (no ties for max/min), none near 0 (norm).
     x = (0.3 * (rng.permutation(size) + 1) * rng.choice([-1.0, 1.0], size)).reshape(shape)
 

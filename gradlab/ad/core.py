@@ -31,9 +31,9 @@ def new_level():
     return next(_next_level)
 
 
-def shape(x):
+def shape(a):
     """The shape of an array, a Python number or a tracer, without converting tracers."""
-    return x.shape if hasattr(x, "shape") else np.shape(x)
+    return a.shape if hasattr(a, "shape") else np.shape(a)
 
 
 def strip(x):
@@ -65,6 +65,13 @@ class Primitive:
 
     def __repr__(self):
         return f"<gradlab primitive {self.name}>"
+
+    @property
+    def __signature__(self):
+        """The value function's signature (numpy's own, for a wrapped numpy function)."""
+        import inspect
+
+        return inspect.signature(self.fun)
 
     def rule(self, mode, argnum):
         """The rule for `mode` ("forward" or "reverse") and argument `argnum`, or an error."""
