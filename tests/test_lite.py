@@ -98,6 +98,44 @@ def test_course_notebooks_are_the_numbered_ones_and_the_student_exercises() -> N
     assert not any("instructor" in r or ".ipynb_checkpoints" in r for r in rels)
 
 
+# --- gradlab under Pyodide's restrictions (measured there: see test_pyodide_runtime) ----------
+
+def test_exercise_checks_work_without_threads_or_timers(monkeypatch) -> None:
+    """Pyodide 314 has no signal.setitimer, and Thread.start raises "can't start new thread":
+    the checks then call the student's function directly (no time limit), and still never raise.
+    """
+    import signal
+    import threading
+    import types
+
+    import numpy as np
+
+    from gradlab.exercises import check, runner
+    from gradlab.exercises.runner import FAILED, PASSED
+
+    def no_threads(self):
+        raise RuntimeError("can't start new thread")
+
+    # runner's view of the signal module as in Pyodide (pytest-timeout keeps the real one)
+    pyodide_signal = types.ModuleType("signal")
+    vars(pyodide_signal).update({k: v for k, v in vars(signal).items() if k != "setitimer"})
+    monkeypatch.setattr(runner, "signal", pyodide_signal)
+    monkeypatch.setattr(threading.Thread, "start", no_threads)
+
+    def unbroadcast(g, shape):
+        while g.ndim > len(shape):
+            g = g.sum(axis=0)
+        return g.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
+
+    def broken(g, shape):
+        raise ValueError("not yet")
+
+    assert check.unbroadcast(unbroadcast, quiet=True).status == PASSED
+    result = check.unbroadcast(broken, quiet=True)
+    assert result.status == FAILED and "ValueError" in result.text(), result.text()
+    assert check.unbroadcast(lambda g, s: np.full(s, np.nan), quiet=True).mistake == "nan"
+
+
 # --- the built site ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
