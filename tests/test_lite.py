@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.metadata
 import importlib.util
 import json
 import os
 import re
+import shutil
+import subprocess
+import tarfile
 import threading
 import time
 import tomllib
@@ -208,6 +212,148 @@ def _pyodide_version() -> str:
 def _pyodide_url(site: Path) -> str:
     schema = site / "extensions/@jupyterlite/pyodide-kernel-extension/static/schema"
     return _read(schema / "kernel.v0.schema.json")["properties"]["pyodideUrl"]["default"]
+
+
+# --- gradlab under a real Pyodide runtime (node, the `pyodide` npm package) --------------------
+
+# Loads Pyodide from the npm package (no network), mounts a copy of gradlab/, runs a probe.
+_PYODIDE_JS = """
+import { loadPyodide } from "%(pyodide)s/pyodide.mjs";
+import fs from "node:fs";
+const py = await loadPyodide({ indexURL: "%(pyodide)s/" });
+py.FS.mkdirTree("/src");
+py.FS.mount(py.FS.filesystems.NODEFS, { root: "%(src)s" }, "/src");
+console.log("PROBE" + py.runPython(fs.readFileSync("%(probe)s", "utf8")));
+"""
+
+# Imports every gradlab module with gradlab/__init__.py skipped (it needs numpy, which only
+# Pyodide's CDN has): a module either imports or names the missing third-party module.
+_PYODIDE_PROBE = """
+import ast, importlib, json, pathlib, signal, sys, threading, types
+sys.dont_write_bytecode = True
+root = pathlib.Path("/src/gradlab")
+imported = set()
+for p in root.rglob("*.py"):
+    for node in ast.walk(ast.parse(p.read_text())):
+        if isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            imported.add(node.module.split(".")[0])
+top = {}
+for name in sorted(imported - {"gradlab"}):
+    try:
+        importlib.import_module(name)
+        top[name] = "ok"
+    except ModuleNotFoundError as e:
+        top[name] = "missing " + str(e.name)
+sys.path.insert(0, "/src")
+package = types.ModuleType("gradlab")
+package.__path__ = [str(root)]
+sys.modules["gradlab"] = package
+modules = {}
+for p in sorted(root.rglob("*.py")):
+    name = ".".join(p.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__")
+    if name in ("gradlab", "gradlab.__main__"):
+        continue
+    try:
+        importlib.import_module(name)
+        modules[name] = "ok"
+    except ModuleNotFoundError as e:
+        modules[name] = "missing " + str(e.name).split(".")[0]
+    except BaseException as e:
+        modules[name] = "error " + type(e).__name__ + ": " + str(e)
+try:
+    threading.Thread(target=lambda: None).start()
+    threads = "start"
+except RuntimeError as e:
+    threads = str(e)
+json.dumps({"python": sys.version.split()[0], "setitimer": hasattr(signal, "setitimer"),
+            "threads": threads, "imports": top, "modules": modules})
+"""
+
+
+@pytest.fixture(scope="session")
+def pyodide_package(tmp_path_factory) -> Path:
+    """The `pyodide` npm package of the kernel's Pyodide version, from the npm registry."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.skip("node and npm are needed to run Pyodide outside the browser")
+    tmp = tmp_path_factory.mktemp("pyodide")
+    spec = f"pyodide@{_pyodide_version()}"
+    done = subprocess.run([npm, "pack", spec, "--silent"], cwd=tmp, capture_output=True,
+                          text=True, timeout=300)
+    if done.returncode != 0:
+        pytest.skip(f"npm pack {spec} failed (registry unreachable?): {done.stderr[-500:]}")
+    with tarfile.open(tmp / done.stdout.strip().splitlines()[-1]) as tar:
+        tar.extractall(tmp, filter="data")
+    return tmp / "package"
+
+
+def _pyodide_lock(pyodide_package: Path) -> dict[str, dict]:
+    return _read(pyodide_package / "pyodide-lock.json")["packages"]
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirement_names(requirements) -> set[str]:
+    """Distribution names of requirements that apply without extras."""
+    return {_normal(re.match(r"[A-Za-z0-9_.-]+", r).group(0))
+            for r in requirements or [] if "extra ==" not in r.replace("extra==", "extra ==")}
+
+
+@pytest.mark.slow
+def test_every_dependency_comes_from_pyodide_or_the_site(pyodide_package: Path) -> None:
+    """What `%pip install` asks for resolves from Pyodide's packages or the site's wheels."""
+    lock = _pyodide_lock(pyodide_package)
+    site_wheels = {_normal(n) for n in build.PIPLITE_WHEELS}
+    kernel_wheels = {"widgetsnbextension", "ipykernel", "pyodide-kernel", "piplite"}
+    wanted = _requirement_names(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    for name in build.PIPLITE_WHEELS:
+        wanted |= _requirement_names(importlib.metadata.requires(name))
+    missing = sorted(n for n in wanted if n not in lock and n not in site_wheels
+                     and n not in kernel_wheels)
+    assert not missing, f"neither in Pyodide {_pyodide_version()} nor in the site: {missing}"
+
+
+@pytest.mark.slow
+def test_gradlab_imports_under_pyodide(pyodide_package: Path, tmp_path: Path) -> None:
+    """Every gradlab module imports under Pyodide or lacks only a package the site provides.
+
+    No network: numpy and the other compiled packages come from Pyodide's CDN, so the modules
+    that import them stop at that import; the numpy-free ones (scalar engines, errors, claims,
+    the CLI) really run their imports under Pyodide.
+    """
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "gradlab", src / "gradlab",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    probe = tmp_path / "probe.py"
+    probe.write_text(_PYODIDE_PROBE)
+    script = tmp_path / "probe.mjs"
+    script.write_text(_PYODIDE_JS % {"pyodide": pyodide_package, "src": src, "probe": probe})
+    done = subprocess.run([shutil.which("node"), str(script)], capture_output=True, text=True,
+                          timeout=300)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("PROBE")), None)
+    assert line, f"the Pyodide probe failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    report = json.loads(line.removeprefix("PROBE"))
+    print(f"\n  Pyodide {_pyodide_version()} (Python {report['python']}): "
+          f"setitimer {report['setitimer']}, Thread.start: {report['threads']}")
+
+    lock = _pyodide_lock(pyodide_package)
+    provided = {m for d, spec in lock.items() for m in spec.get("imports", [])}
+    provided |= {_normal(n).replace("-", "_") for n in build.PIPLITE_WHEELS}
+    stdlib_missing = {name: why for name, why in report["imports"].items()
+                      if why != "ok" and name not in provided}
+    assert not stdlib_missing, f"modules gradlab imports that Pyodide lacks: {stdlib_missing}"
+    broken = {m: why for m, why in report["modules"].items()
+              if why != "ok" and not (why.startswith("missing ")
+                                      and why.removeprefix("missing ") in provided)}
+    assert not broken, f"gradlab modules that fail under Pyodide: {broken}"
+    ran = {m for m, why in report["modules"].items() if why == "ok"}
+    assert {"gradlab.ad.scalar_forward", "gradlab.ad.scalar_reverse", "gradlab.errors",
+            "gradlab.experiments.claims"} <= ran, ran
 
 
 # --- the site in the browser ------------------------------------------------------------------
