@@ -16,6 +16,13 @@ no network beyond the package registries), and that part is skipped with the rea
 GRADLAB_LITE_NETWORK=1 the browser may reach the network and 00_start_here runs: every cell runs,
 no error, the setup check prints, the slider renders as a widget.
 Without chromium or playwright the browser test skips, except under CI=true where it fails.
+
+Pyodide itself is also run here, outside the browser: the `pyodide` npm package of the kernel's
+version under node (skipped without node/npm). Its lock file checks that every dependency
+resolves from Pyodide's packages or the site's wheels, and every gradlab module is imported under
+Pyodide (those needing numpy stop at that import: numpy's wasm wheel is on the CDN only).
+test_exercise_checks_work_without_threads_or_timers reproduces, on CPython, the two
+restrictions measured there (no signal.setitimer, Thread.start raises RuntimeError).
 """
 
 from __future__ import annotations
