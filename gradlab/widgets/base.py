@@ -41,13 +41,14 @@ def render_png(fig):
     cached = fig.__dict__.get("_gradlab_background")
     if fig.stale or cached is None or cached[0] != size:
         canvas.draw()  # everything but the animated artists
-        animated = fig.findobj(lambda a: a.get_animated() and a.get_visible())
+        # all animated artists, hidden ones too (showing one does not make the figure stale)
+        animated = sorted(fig.findobj(lambda a: a.get_animated()), key=lambda a: a.get_zorder())
         cached = fig.__dict__["_gradlab_background"] = (size, canvas.copy_from_bbox(fig.bbox),
                                                          animated)
     else:
         canvas.restore_region(cached[1])
     for artist in cached[2]:
-        fig.draw_artist(artist)
+        fig.draw_artist(artist)  # (a hidden artist draws nothing)
     buffer = io.BytesIO()
     Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
         buffer, format="png", compress_level=1)  # fast zlib: plots are flat colours
