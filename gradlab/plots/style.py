@@ -32,6 +32,11 @@ COLORS = {
     # the two sweeps (notebooks 02, 03)
     "forward mode": "tab:blue",
     "reverse mode": "tab:orange",
+    # the cost of derivatives (notebook 03)
+    "ratio": "tab:purple",
+    "finite differences": "tab:red",
+    "hvp": "tab:green",
+    "hessian": "tab:purple",
     # iteration order (notebook 07)
     "forward sgd": "tab:blue",
     "backward sgd": "tab:red",
