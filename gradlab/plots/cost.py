@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator
 
-from .kept import keep
+from .kept import keep_choice
 from .style import COLORS
 
 FWD_COLOR, REV_COLOR = COLORS["forward mode"], COLORS["reverse mode"]
@@ -92,23 +92,19 @@ def draw_jacobian_cost(fig, result, show="time", log_x=True, log_y=True, crossov
 
 
 def draw_jacobian_cost_widget(fig, result, show="time", log_x=True, log_y=True, crossover=True):
-    """`draw_jacobian_cost(..., compact=True)` for the explorer, fast to switch: each display
-    choice (show, log_x, log_y) is drawn once, in its own subfigure, and kept hidden while
-    another one is shown (a switch draws the figure again but builds nothing). The crossover
-    markers are animated: showing or hiding them only blits."""
-    views = keep(fig, (result,), lambda fig: {})
-    choice = (show, bool(log_x), bool(log_y))
-    if choice not in views:
-        fig.set_layout_engine("none")
-        sub = fig.add_subfigure(fig.add_gridspec(1, 1)[0])
+    """`draw_jacobian_cost(..., compact=True)` for the explorer: each display choice (show,
+    log_x, log_y) drawn once and kept (`keep_choice`); the crossover markers are animated, so
+    showing or hiding them only blits."""
+    def build(sub):
         axes = draw_jacobian_cost(sub, result, show, log_x, log_y, crossover=False, compact=True)
-        views[choice] = (sub, [a for ax, k in zip(axes, ("n", "m")) for a in _mark_crossover(
-            ax, result[k]["crossover"], f"${result[k]['vary']}^*$", animated=True)])
-    for key, (sub, markers) in views.items():
-        sub.set_visible(key == choice)
-        for artist in markers:
-            artist.set_visible(key == choice and bool(crossover))
-    return views[choice][1]
+        return [a for ax, k in zip(axes, ("n", "m")) for a in _mark_crossover(
+            ax, result[k]["crossover"], f"${result[k]['vary']}^*$", animated=True)]
+
+    fig.set_layout_engine("none")
+    markers = keep_choice(fig, (result,), (show, bool(log_x), bool(log_y)), build)
+    for artist in markers:
+        artist.set_visible(bool(crossover))
+    return markers
 
 
 def draw_tape_memory(fig, result, log_y=False):

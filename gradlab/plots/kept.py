@@ -52,3 +52,17 @@ def keep(fig, key, build):
 def forget(fig):
     """Drop what `keep` remembers, so the next call draws the figure again."""
     fig.__dict__.pop("_gradlab_kept", None)
+
+
+def keep_choice(fig, key, choice, build):
+    """One drawing per value of a view choice that changes the axes themselves (log or linear,
+    which quantity): `build(subfig)` draws it, on first use, in a subfigure of its own, which is
+    then hidden while another choice is shown. Switching draws the figure again but builds
+    nothing. Returns what `build` returned for `choice`."""
+    views = keep(fig, key, lambda fig: {})
+    if choice not in views:
+        sub = fig.add_subfigure(fig.add_gridspec(1, 1)[0])
+        views[choice] = (sub, build(sub))
+    for c, (sub, _) in views.items():
+        sub.set_visible(c == choice)
+    return views[choice][1]

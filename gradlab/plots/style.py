@@ -48,4 +48,4 @@ OTHERS = ["tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray"]
 
 def color(name, i=0):
     """The colour of `name` (case-insensitive), or the i-th spare colour for a name not listed."""
-    return COLORS.get(str(name).lower(), OTHERS[i % len(OTHERS)])
+    return COLORS.get(name) or COLORS.get(str(name).lower(), OTHERS[i % len(OTHERS)])

@@ -48,11 +48,18 @@ def render_png(fig):
     else:
         canvas.restore_region(cached[1])
     for artist in cached[2]:
-        fig.draw_artist(artist)  # (a hidden artist draws nothing)
+        if _shown(artist):
+            fig.draw_artist(artist)
     buffer = io.BytesIO()
     Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
         buffer, format="png", compress_level=1)  # fast zlib: plots are flat colours
     return buffer.getvalue()
+
+
+def _shown(artist):
+    """Visible, and so are its axes and its (sub)figure."""
+    return (artist.get_visible() and (artist.axes is None or artist.axes.get_visible())
+            and artist.get_figure(root=False).get_visible())
 
 
 class Explorer(W.VBox):
