@@ -40,9 +40,10 @@ def render_png(fig):
     size = canvas.get_width_height()
     cached = fig.__dict__.get("_gradlab_background")
     if fig.stale or cached is None or cached[0] != size:
-        canvas.draw()  # everything but the animated artists
-        # all animated artists, hidden ones too (showing one does not make the figure stale)
+        # all animated artists, hidden ones too (showing one does not make the figure stale);
+        # found before drawing: findobj may create tick objects, which makes the figure stale
         animated = sorted(fig.findobj(lambda a: a.get_animated()), key=lambda a: a.get_zorder())
+        canvas.draw()  # everything but the animated artists
         cached = fig.__dict__["_gradlab_background"] = (size, canvas.copy_from_bbox(fig.bbox),
                                                          animated)
     else:
