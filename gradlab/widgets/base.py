@@ -82,7 +82,8 @@ class Explorer(W.VBox):
         self.message = W.HTML()
         self.result = None
         self.error = None
-        self.last_redraw_s = None
+        self.last_redraw_s = None  # wall-clock seconds of the last redraw
+        self.last_redraw_cpu_s = None  # CPU seconds (this process) of the last redraw
         self._computed_for = None
         children = [W.HTML(f"<b>{title}</b>")] if title else []
         self.run_button = None
@@ -150,7 +151,7 @@ class Explorer(W.VBox):
 
     def redraw(self):
         """Draw the cached result with the current view settings."""
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         if "_gradlab_kept" not in self.fig.__dict__:
             self.fig.clear()  # a draw function that does not `keep` its figure draws it anew
         try:
@@ -164,6 +165,7 @@ class Explorer(W.VBox):
             return
         self.image.value = render_png(self.fig)
         self.last_redraw_s = time.perf_counter() - start
+        self.last_redraw_cpu_s = time.process_time() - start_cpu
 
     @property
     def png(self):

@@ -16,7 +16,7 @@ import numpy as np
 from ..methods import forward_gradient as fg
 from ..models.test_functions import FUNCTIONS
 from ..plots import forward_gradient as P
-from ..plots.kept import keep_choice
+from ..plots.kept import keep, keep_choice
 from .base import Explorer
 
 DIMENSIONS = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
@@ -77,15 +77,22 @@ def paths_compute(function="beale", lr=0.01, steps=1000, K=1, n_seeds=5, seed=0,
 
 
 def _draw_test_function(fig, result, x_axis="iteration"):
-    """`P.draw_test_function` with fixed margins, one kept drawing per x axis."""
-    def build(sub):
-        ax1, ax2 = sub.subplots(1, 2, gridspec_kw=PANELS_MARGINS)
+    """`P.draw_test_function` with fixed margins, kept: the contour panel and the title are
+    drawn once per result; the loss panel is drawn once per x axis, both in the same place, and
+    marked animated, so a switch redraws that panel only (blitted)."""
+    def build(fig):
+        ax1, ax2 = fig.subplots(1, 2, gridspec_kw=PANELS_MARGINS)
         P.draw_contour_paths(ax1, result)
-        P.draw_loss_curves(ax2, result, x_axis)
-        sub.suptitle(P.test_function_title(result), fontsize=10)
+        fig.suptitle(P.test_function_title(result), fontsize=10)
+        loss = {"iteration": ax2, "time": fig.add_subplot(ax2.get_subplotspec())}
+        for choice, ax in loss.items():
+            P.draw_loss_curves(ax, result, choice)
+            ax.set_animated(True)
+        return loss
 
     fig.set_layout_engine("none")
-    keep_choice(fig, (result,), x_axis, build)
+    for choice, ax in keep(fig, (result,), build).items():
+        ax.set_visible(choice == x_axis)
 
 
 def _draw_histogram(fig, result, quantity="cosine"):
