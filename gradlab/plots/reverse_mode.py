@@ -21,7 +21,8 @@ from ..ad.graph import describe, fmt, symbol
 from .kept import keep
 from .style import COLORS as STYLE
 
-COLORS = {"reverse": "#f4a259", "forward": "#8fb8de", "current_reverse": STYLE["reverse mode"],
+COLORS = {"reverse": STYLE["reverse mode, filled"], "forward": STYLE["forward mode, filled"],
+          "current_reverse": STYLE["reverse mode"],
           "current_forward": STYLE["forward mode"], "edge": "0.6", "box": "white",
           "unfilled": "0.93", "text": "0.13"}
 

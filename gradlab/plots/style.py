@@ -32,6 +32,8 @@ COLORS = {
     # the two sweeps (notebooks 02, 03)
     "forward mode": "tab:blue",
     "reverse mode": "tab:orange",
+    "reverse mode, filled": "#f4a259",  # a node's band once its adjoint is known
+    "forward mode, filled": "#8fb8de",  # ... once its tangent is known
     # the cost of derivatives (notebook 03)
     "ratio": "tab:purple",
     "finite differences": "tab:red",
