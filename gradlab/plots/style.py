@@ -32,9 +32,10 @@ COLORS = {
     # the two sweeps (notebooks 02, 03)
     "forward mode": "tab:blue",
     "reverse mode": "tab:orange",
-    # iteration order (notebook 07)
-    "forward sgd": "tab:blue",
-    "backward sgd": "tab:red",
+    # iteration order (notebook 07, whose text calls forward SGD orange and backward SGD blue)
+    "forward sgd": "tab:orange",
+    "backward sgd": "tab:blue",
+    "windowed sgd": "tab:green",
     "theory": "0.4",
 }
 
