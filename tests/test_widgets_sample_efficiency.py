@@ -48,6 +48,33 @@ def test_view_controls_redraw_without_recomputing(w, name, values):
         assert w.last_redraw_s is not None
 
 
+def test_lambda_moves_the_mixture_on_the_kept_figure(w):
+    w.controls["log_y"].value, w.controls["relative"].value = True, True
+    w.controls["lam"].value = 0.5
+    axes = list(w.fig.axes)
+    curves = w.fig.axes[0]
+    mixture = [ln for ln in curves.lines if ln.get_animated()]
+    before = mixture[0].get_ydata().copy()
+    w.controls["lam"].value = 0.25
+    assert w.fig.axes == axes and not np.allclose(mixture[0].get_ydata(), before)
+    e = errors(w.result, (0.25,))
+    np.testing.assert_allclose(mixture[0].get_ydata(), e["rel_mse"][0])
+    w.controls["lam"].value = 1.0  # λ = 1 is the SG curve: no separate mixture
+    assert len(mixture[0].get_xdata()) == 0
+    w.controls["log_y"].value = False  # another scale: the figure is drawn again
+    assert not set(map(id, w.fig.axes)) & set(map(id, axes))
+    assert w.fig.axes[0].get_yscale() == "linear"
+    w.controls["log_y"].value = True
+
+
+def test_learning_view_keeps_its_figure(wl):
+    axes = list(wl.fig.axes)
+    for value in ("reward", "regret"):
+        wl.controls["show"].value = value
+        assert wl.fig.axes == axes
+        assert value in wl.fig.axes[0].get_ylabel()
+
+
 def test_learning_view_redraws(wl):
     result = wl.result
     for value in ("reward", "regret"):

@@ -24,6 +24,9 @@ COLORS = {
     "sg": "tab:red",
     "mix": "tab:purple",
     "frozen": "tab:gray",
+    # a pipeline's schedule (notebook 05)
+    "forward pass": "tab:blue",
+    "backward pass": "tab:orange",
     # finite differences and forward mode (notebook 01)
     "f": "0.2",
     "jvp": "tab:purple",
