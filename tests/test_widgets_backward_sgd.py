@@ -51,7 +51,8 @@ def test_plane_explorer_keeps_its_figure_for_views_and_rebuilds_for_a_result(pla
     axes = list(plane.fig.axes)
     left, right = axes
     plane.controls["show_windowed"].value = False
-    assert "windowed" not in " ".join(t.get_text() for t in left.get_legend().get_texts())
+    assert "sliding" not in " ".join(t.get_text() for t in right.get_legend().get_texts())
+    assert len(left.lines[2].get_xdata()) == 0  # the windowed path, hidden
     plane.controls["log_steps"].value = False
     assert right.get_yscale() == "linear" and plane.fig.axes == axes
     plane.controls["show_windowed"].value = True

@@ -312,7 +312,9 @@ def _view_box(result):
 def build_orders_2d(fig, result, animated=False):
     """The 2-D figure without its view: the shaded landscape (darker = lower), the optimum ★ and
     θ₀ ■, every path and step-size curve (the optional ones empty). Returns the artists
-    `update_orders_2d` moves."""
+    `update_orders_2d` moves. animated=True (widgets): what is drawn over the optional paths,
+    these paths and the whole right panel (with the legend) are animated, redrawn over the
+    cached figure."""
     ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.1, 1])
     A, y = result["A"], result["y"]
     lo, hi = _view_box(result)
@@ -327,24 +329,23 @@ def build_orders_2d(fig, result, animated=False):
         return text if div[key] is None else f"{text}, diverged at step {div[key]}"
 
     cloud = ax1.plot([], [], ls="", marker=".", color=BACKWARD, alpha=0.3, ms=3,
-                     label="backward limits, other seeds")[0]
+                     label="backward limits, other seeds", animated=animated)[0]
     paths, steps = {}, {}
     for key, col, text, style in [
             ("forward", FORWARD, "forward", dict(marker=".", lw=0.4, ms=4)),
             ("windowed", WINDOWED, result["windowed_name"], dict(marker=".", lw=0.8, ms=3)),
             ("backward", BACKWARD, "backward", dict(marker="o", lw=1.5, ms=3))]:
         paths[key] = ax1.plot(th[key][:, 0], th[key][:, 1], color=col, label=name(key, text),
-                              **style)[0]
+                              animated=animated and key != "forward", **style)[0]
         steps[key] = ax2.plot([], [], color=col, lw=2 if key == "backward" else 1)[0]
-    ax1.plot(*result["optimum"], "k*", ms=13)
-    ax1.plot(*result["theta0"], "ks", ms=6)
+    ax1.plot(*result["optimum"], "k*", ms=13, animated=animated)  # (drawn over the paths)
+    ax1.plot(*result["theta0"], "ks", ms=6, animated=animated)
     ax1.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
     ax1.set_title(f"$\\eta$ = {result['lr']:g}, batch {result['batch_size']}, "
                   f"seed {result['seed']}   (★ optimum, ■ $\\theta_0$)", y=1.0)
     predicted = ax2.plot([], [], "k--", lw=1)[0]
     ax2.set_xlabel("step $n$")
-    for ax in (ax1, ax2):
-        ax.set_animated(animated)  # a widget redraws them over the cached figure
+    ax2.set_animated(animated)
     return {"axes": (ax1, ax2), "cloud": cloud, "paths": paths, "steps": steps,
             "predicted": predicted}
 
@@ -359,14 +360,14 @@ def update_orders_2d(artists, result, show_cloud=True, show_windowed=True, log_s
     th = result["thetas"]["windowed"] if show_windowed else np.empty((0, 2))
     artists["paths"]["windowed"].set_data(th[:, 0], th[:, 1])
     shown = [ln for ln in (artists["cloud"], *artists["paths"].values()) if len(ln.get_xdata())]
-    ax1.legend(handles=shown, fontsize=7, loc="upper right")
+    ax2.legend(handles=shown, fontsize=7, loc="best")  # (the colours of both panels)
 
     steps = {k: np.where(np.isfinite(v), v, np.nan) for k, v in result["steps"].items()}
     for key, line in artists["steps"].items():
         s = steps[key] if key != "windowed" or show_windowed else []
         line.set_data(np.arange(len(s)), _positive(s, FLOOR) if log_steps else s)
     pred, s = result["prediction"], steps["backward"]
-    title = r"$\|\theta_{n+1} - \theta_n\|$ (colours as on the left)"
+    title = r"step size $\|\theta_{n+1} - \theta_n\|$"
     if np.isfinite(pred["lyapunov"]) and len(s) and np.isfinite(s[0]) and s[0] > 0:
         n = np.arange(len(s))
         artists["predicted"].set_data(n, s[0] * np.exp(np.minimum(pred["lyapunov"] * n, 700)))
