@@ -137,3 +137,12 @@ def test_mixing_the_cache_matches_the_estimator():
     mixed = 0.5 * (r["bp"] + r["sg"])
     direct = np.mean(np.sum((mixed - r["truth"]) ** 2, axis=-1), axis=0)
     np.testing.assert_allclose(e["mse"][1], direct)
+
+
+def test_the_mixture_errors_are_quadratic_in_lambda():
+    """The view gets the error at every λ of the slider from three values (λ = 0, ½, 1)."""
+    from gradlab.plots.sample_efficiency import SLIDER_LAMS, _every_lambda
+    r = compute(sigma=3.0, n_max=64, sufficient=False, runs=10, progress=None)
+    fast, direct = _every_lambda(r), errors(r, SLIDER_LAMS)
+    for key in ("mse", "bias2", "variance", "rel_mse", "rel_bias2_debiased"):
+        np.testing.assert_allclose(fast[key], direct[key], rtol=1e-9, atol=1e-12)

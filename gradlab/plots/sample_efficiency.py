@@ -102,7 +102,7 @@ def draw_mse_curves(fig, result, ax=None, relative=True, log_y=True, show_bias=T
     ax.set_xlabel("samples $N$")
     ax.set_ylabel(REL_MSE if relative else r"MSE = $E\|\hat G - G\|^2$")
     ax.set_title(title or rf"$\sigma$ = {result['sigma']:g}: error vs samples "
-                 r"(dashed: bias$^2$)", fontsize=10)
+                 r"(dashed: bias$^2$)", fontsize=10, y=1.0)
     ax.legend(fontsize=8)
     ax.grid(True, alpha=0.3)
     return ax
@@ -127,7 +127,7 @@ def draw_bias_variance(fig, result, ax=None, relative=True, log_y=False, title=N
     ax.set_ylabel(REL_MSE if relative else "MSE")
     if log_y:
         ax.set_yscale("log")
-    ax.set_title(title or "bias$^2$ + variance of the mixture", fontsize=10)
+    ax.set_title(title or "bias$^2$ + variance of the mixture", fontsize=10, y=1.0)
     ax.legend(fontsize=8)
     ax.grid(True, axis="y", alpha=0.3)
     return ax
@@ -161,7 +161,7 @@ def draw_ratio(fig, result, ax=None, mark_sigma=None, log_y=True, title=None):
     ax.set_xlabel(r"reward noise $\sigma$  (◁ at far left: $\sigma$ = 0)")
     ax.set_ylabel(r"$\mathrm{MSE}_{BP} / \mathrm{MSE}_{SG}$")
     ax.set_title(title or rf"ratio vs $\sigma$ at $N$ = {result['n']} "
-                 r"(dotted: ceiling $b_{BP} / b_{SG}$)", fontsize=10)
+                 r"(dotted: ceiling $b_{BP} / b_{SG}$)", fontsize=10, y=1.0)
     ax.legend(fontsize=8, ncols=2)
     ax.grid(True, alpha=0.3, which="both")
     return ax
@@ -182,7 +182,7 @@ def draw_learning_curves(fig, result, ax=None, show="regret", title=None):
     ax.set_xlabel("samples (contexts seen)")
     ax.set_ylabel("regret (best − expected reward)" if show == "regret" else "expected reward")
     ax.set_title(title or rf"learning curves, $\sigma$ = {result['sigma']:g}, "
-                 f"{result['seeds']} seeds (95 % bands)", fontsize=10)
+                 f"{result['seeds']} seeds (95 % bands)", fontsize=10, y=1.0)
     ax.legend(fontsize=8)
     ax.grid(True, alpha=0.3)
     return ax
@@ -206,7 +206,7 @@ def draw_returns(fig, result, ax=None, random_return=None, title=None):
     ax.set_ylabel("episode return")
     noise = result["reward_noise"]
     ax.set_title(title or f"{result['env_id']}, reward noise $\\sigma$ = {noise:g}, "
-                 f"{result['seeds']} seeds (95 % bands)", fontsize=10)
+                 f"{result['seeds']} seeds (95 % bands)", fontsize=10, y=1.0)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(True, alpha=0.3)
     return ax
@@ -233,6 +233,21 @@ def errors(result, lams):
     for k, v in dec.items():
         out[k] = v
         out[f"rel_{k}"] = v / norm2
+    return out
+
+
+def _every_lambda(result, lams=SLIDER_LAMS):
+    """`errors` at each of `lams`, from `errors` at λ = 0, ½, 1 only: the mse, the bias² and the
+    variance of λ·SG + (1 − λ)·BP are quadratic in λ, so three values give them all."""
+    three = errors(result, (0.0, 0.5, 1.0))
+    lam = np.asarray(lams, float)[:, None]
+    weights = ((1 - lam) * (1 - 2 * lam), 4 * lam * (1 - lam), lam * (2 * lam - 1))  # Lagrange
+    out = {"n": result["n"], "lams": lam[:, 0]}
+    for k in ("mse", "bias2", "variance", "rel_mse", "rel_bias2", "rel_variance"):
+        out[k] = sum(w * v for w, v in zip(weights, three[k]))
+    for k in ("", "rel_"):  # as in `error_decomposition`
+        out[f"{k}bias2_debiased"] = np.maximum(
+            out[f"{k}bias2"] - out[f"{k}variance"] / max(result["runs"] - 1, 1), 0.0)
     return out
 
 
@@ -265,7 +280,7 @@ def _draw_scale(a1, a2, result, log_y, relative):
     bars over the λ grid at the largest N; the mixture's artists, empty and animated (moved by
     `update_sg_vs_bp`, blitted over the cached figure)."""
     key = "rel_" if relative else ""
-    ends, every = errors(result, (0.0, 1.0)), errors(result, SLIDER_LAMS)
+    ends, every = errors(result, (0.0, 1.0)), _every_lambda(result)
     floor = (min(np.nanmin(ends[f"{key}mse"]), np.nanmin(every[f"{key}mse"])) / 30
              if log_y else 0.0)
     draw_mse_curves(None, ends, ax=a1, relative=relative, log_y=log_y, floor=floor,
@@ -303,7 +318,7 @@ def _draw_scale(a1, a2, result, log_y, relative):
     a2.set_xticks(LAMBDA_GRID, [f"{v:g}" for v in LAMBDA_GRID], fontsize=8)
     a2.set_xlabel(r"$\lambda$  (0 = BP, 1 = SG)")
     a2.set_ylabel(REL_MSE if relative else "MSE")
-    a2.set_title(rf"$N$ = {n[-1]}: bias$^2$ + variance", fontsize=10)
+    a2.set_title(rf"$N$ = {n[-1]}: bias$^2$ + variance", fontsize=10, y=1.0)
     a2.grid(True, axis="y", alpha=0.3)
     return dict(key=key, floor=floor, mix_mse=mix_mse, mix_bias=mix_bias, lam_text=lam_text,
                 chosen=chosen, best=best)

@@ -254,7 +254,7 @@ def draw_schedule(fig, schedules, horizon=None, gridspec_kw=None):
         ax.invert_yaxis()
         n_batches = 1 + max(t[4] for t in s["tasks"])
         ax.set_title(f"{name}: {n_batches} batches in {s['makespan']:.1f} time units "
-                     f"(steady state {s['per_batch']:.1f} per batch)", fontsize=9)
+                     f"(steady state {s['per_batch']:.1f} per batch)", fontsize=9, y=1.0)
         ax.set_xlim(0, horizon * 1.01)
     axes[-1].set_xlabel("time (units of one layer's forward pass)")
     axes[-1].legend(handles=[Patch(color=c, label=k) for k, c in KIND_COLORS.items()],
@@ -289,12 +289,12 @@ def draw_speedup_model(fig, model, measured=None, paper_speedup=3.0, gridspec_kw
     axes[0].set_xlabel("layers = devices $L$")
     axes[0].set_ylabel("speed-up over locked backprop")
     axes[0].set_title(f"schedule model: f = {model['forward']:g}, b = {model['backward']:g}, "
-                      f"SG = {model['sg']:g} per layer", fontsize=9)
+                      f"SG = {model['sg']:g} per layer", fontsize=9, y=1.0)
     axes[1].set_xlabel("layers = devices $L$")
     axes[1].set_ylabel("factor")
     axes[1].set_yscale("log")
     axes[1].set_title("total = parallelism × work (p < 1: fewer updates, not parallelism)",
-                      fontsize=9)
+                      fontsize=9, y=1.0)
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
@@ -360,7 +360,7 @@ def _draw_metric(ax, result, metric):
             lines.append((ax.plot(x, y[:, i], color=c, lw=1.3, label=name)[0], y[:, i]))
         ax.legend(fontsize=7)
     ax.set(xlabel="epoch", ylabel=METRIC_LABELS.get(metric, metric))
-    ax.set_title(f"{_label(m)} vs backprop, per layer", fontsize=9)
+    ax.set_title(f"{_label(m)} vs backprop, per layer", fontsize=9, y=1.0)
     if metric.startswith("cos"):
         ax.set_ylim(-0.3, 1.05)
     elif y.size and np.nanmax(np.where(np.isfinite(y), y, 0)) > 0:
