@@ -250,7 +250,8 @@ def update_digits(artists, run, x_axis="steps", log_loss=True):
         acc_line.set_data(x, acc)
         for line in steps_line:
             line.set_data(x[1:], [] if steps is None else steps)
-    axes[0].set_yscale("log" if log_loss else "linear")
+    if axes[0].get_yscale() != ("log" if log_loss else "linear"):  # (a new scale: new ticks)
+        axes[0].set_yscale("log" if log_loss else "linear")
     axes[0].legend(fontsize=7)
     axes[1].set_title("at equal compute" if by_evals else "at equal steps", y=1.0)
     for ax in axes:
@@ -372,7 +373,8 @@ def update_orders_2d(artists, result, show_cloud=True, show_windowed=True, log_s
         n = np.arange(len(s))
         artists["predicted"].set_data(n, s[0] * np.exp(np.minimum(pred["lyapunov"] * n, 700)))
         title += f"\ndashed: predicted slope {pred['lyapunov']:.3f} per step"
-    ax2.set_yscale("log" if log_steps else "linear")
+    if ax2.get_yscale() != ("log" if log_steps else "linear"):  # (a new scale: new ticks)
+        ax2.set_yscale("log" if log_steps else "linear")
     ax2.relim()
     ax2.autoscale_view()
     finite = _finite(np.concatenate(list(steps.values())))
