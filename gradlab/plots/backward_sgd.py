@@ -225,8 +225,8 @@ def build_digits(fig, run, show_steps=True, animated=False):
         style = dict(color=_digits_color(i, name), lw=2 if name.startswith("backward") else 1)
         lines[name] = [ax.plot([], [], label=name, **style)[0] for ax in axes]
     axes[0].set(ylabel="training loss (whole training set)")
-    axes[0].set_title(f"digits MLP, $\\eta$ = {run['lr']:g}, batch {run['batch_size']}"
-                      + _diverged_note(curves), y=1.0)  # (y: no search for the tick labels)
+    fig.suptitle(f"digits MLP, $\\eta$ = {run['lr']:g}, batch {run['batch_size']}"
+                 + _diverged_note(curves), fontsize=11)
     finite = _finite(np.concatenate([c["acc"] for c in curves.values()]))
     if finite.size:  # the same range at equal steps and at equal compute
         axes[1].set_ylim(max(0.0, np.percentile(finite, 5) - 0.05), 1.0)
@@ -253,7 +253,8 @@ def update_digits(artists, run, x_axis="steps", log_loss=True):
     if axes[0].get_yscale() != ("log" if log_loss else "linear"):  # (a new scale: new ticks)
         axes[0].set_yscale("log" if log_loss else "linear")
     axes[0].legend(fontsize=7)
-    axes[1].set_title("at equal compute" if by_evals else "at equal steps", y=1.0)
+    axes[1].set_title("at equal compute" if by_evals else "at equal steps", y=1.0)  # (y given:
+    # matplotlib does not search the tick labels for room)
     for ax in axes:
         ax.set_xlabel("gradient evaluations" if by_evals else "step $n$")
         ax.relim()
