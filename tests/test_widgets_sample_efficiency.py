@@ -61,10 +61,14 @@ def test_lambda_moves_the_mixture_on_the_kept_figure(w):
     np.testing.assert_allclose(mixture[0].get_ydata(), e["rel_mse"][0])
     w.controls["lam"].value = 1.0  # λ = 1 is the SG curve: no separate mixture
     assert len(mixture[0].get_xdata()) == 0
-    w.controls["log_y"].value = False  # another scale: the figure is drawn again
-    assert not set(map(id, w.fig.axes)) & set(map(id, axes))
-    assert w.fig.axes[0].get_yscale() == "linear"
+    w.controls["log_y"].value = False  # another scale: the two left panels are drawn again
+    assert w.fig.axes == axes and w.fig.axes[0].get_yscale() == "linear"
     w.controls["log_y"].value = True
+    result = w.result
+    w.controls["sigma"].value = 1.0
+    w.run()  # a new result: a new figure
+    assert not set(map(id, w.fig.axes)) & set(map(id, axes))
+    assert w.result is not result
 
 
 def test_learning_view_keeps_its_figure(wl):

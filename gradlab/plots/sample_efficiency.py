@@ -256,10 +256,10 @@ def _at_largest_n(result, lams):
     return errors({**result, "bp": result["bp"][:, -1:], "sg": result["sg"][:, -1:]}, lams)
 
 
-def build_sg_vs_bp(fig, result, log_y=True, relative=True):
-    """The SG-vs-BP explorer's figure for one scale: MSE vs N and the bars over λ (see
-    `_draw_scale`), the ratio vs σ, the title. Fixed margins: a change of scale draws it again,
-    and constrained layout would cost more than the plot."""
+def build_sg_vs_bp(fig, result):
+    """The SG-vs-BP explorer's figure: the ratio vs σ and the title; `update_sg_vs_bp` fills the
+    two left panels for a scale. Fixed margins: a change of scale draws the figure again, and
+    constrained layout would cost more than the plot."""
     fig.set_layout_engine("none")
     a1, a2, a3 = fig.subplots(1, 3, gridspec_kw=GRID)
     ratio = result["ratio"]
@@ -271,7 +271,7 @@ def build_sg_vs_bp(fig, result, log_y=True, relative=True):
     what = "sufficient" if result["sufficient"] else "local sufficiency BROKEN"
     fig.suptitle(f"{result['contexts']} contexts, m = {result['m']}, {what}, "
                  f"{result['runs']} runs — {protocol_note(result['protocol'])}", fontsize=10)
-    return _draw_scale(a1, a2, result, log_y, relative)
+    return {"axes": (a1, a2), "scale": None}
 
 
 def _draw_scale(a1, a2, result, log_y, relative):
@@ -324,9 +324,14 @@ def _draw_scale(a1, a2, result, log_y, relative):
                 chosen=chosen, best=best)
 
 
-def update_sg_vs_bp(artists, result, lam=0.5):
-    """Draw the mixture λ·SG + (1 − λ)·BP: its curves, its bar (outlined), the lowest MSE
-    among the grid and λ."""
+def update_sg_vs_bp(artists, result, lam=0.5, log_y=True, relative=True):
+    """Draw the two left panels again if the scale changed; then move the mixture
+    λ·SG + (1 − λ)·BP: its curves, its bar (outlined), the lowest MSE among the grid and λ."""
+    if artists["scale"] != (log_y, relative):
+        for ax in artists["axes"]:
+            ax.clear()
+        artists.update(_draw_scale(*artists["axes"], result, log_y, relative),
+                       scale=(log_y, relative))
     key, floor = artists["key"], artists["floor"]
     lam = round(float(lam), 2)
     if 0.0 < lam < 1.0:
@@ -354,11 +359,10 @@ def update_sg_vs_bp(artists, result, lam=0.5):
 
 
 def draw_sg_vs_bp_view(fig, result, lam=0.5, log_y=True, relative=True):
-    """The SG-vs-BP explorer's figure: drawn once per result and scale; λ moves the mixture's
-    animated artists."""
-    artists = keep(fig, (result, bool(log_y), bool(relative)),
-                   lambda fig: build_sg_vs_bp(fig, result, log_y, relative))
-    update_sg_vs_bp(artists, result, lam)
+    """The SG-vs-BP explorer's figure: drawn once per result; a scale redraws the two left
+    panels, λ moves the mixture's animated artists."""
+    artists = keep(fig, (result,), lambda fig: build_sg_vs_bp(fig, result))
+    update_sg_vs_bp(artists, result, lam, bool(log_y), bool(relative))
 
 
 def draw_learning_view(fig, result, show="regret"):
