@@ -24,6 +24,9 @@ COLORS = {
     "sg": "tab:red",
     "mix": "tab:purple",
     "frozen": "tab:gray",
+    # a pipeline's schedule (notebook 05)
+    "forward pass": "tab:blue",
+    "backward pass": "tab:orange",
     # finite differences and forward mode (notebook 01)
     "f": "0.2",
     "jvp": "tab:purple",
@@ -39,9 +42,10 @@ COLORS = {
     "finite differences": "tab:red",
     "hvp": "tab:green",
     "hessian": "tab:purple",
-    # iteration order (notebook 07)
-    "forward sgd": "tab:blue",
-    "backward sgd": "tab:red",
+    # iteration order (notebook 07, whose text calls forward SGD orange and backward SGD blue)
+    "forward sgd": "tab:orange",
+    "backward sgd": "tab:blue",
+    "windowed sgd": "tab:green",
     "theory": "0.4",
 }
 
