@@ -73,6 +73,20 @@ def test_shipped_claims_cover_the_issue():
             assert c["n_seeds"] >= 5, c["claim"]
 
 
+def test_common_lr_accuracies_quoted_in_doc_04():
+    exp = next(e for e in shipped_results("forward-gradient")["experiments"]
+               if e["experiment"] == "forward-gradient/common-lr")
+    acc = {h["name"]: h["value"] for h in exp["headlines"] if "test accuracy" in h["name"]}
+    text = " ".join(DOCS["forward-gradient"].read_text().split())
+    assert exp["config"]["steps"] == 3000 and "after 3000 steps" in text
+
+    def get(lr, who):
+        return acc[f"common η₀ = {lr:g}: test accuracy, {who}"]
+    assert (f"test accuracy {get(2e-4, 'backprop'):.2f} for backprop and "
+            f"{get(2e-4, 'forward K=1'):.2f} for forward gradients") in text
+    assert f"η₀ = 10⁻³, {get(1e-3, 'backprop'):.2f} and {get(1e-3, 'forward K=1'):.2f}" in text
+
+
 def test_settings_quoted_in_doc_04():
     import numpy as np
 
