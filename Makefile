@@ -10,6 +10,8 @@
 #               (browser test included: skipped without /usr/bin/chromium, failing under CI=true)
 #   make test-browser  only the JupyterLab + Chromium test (tests/test_browser.py)
 #   make bench  run benchmarks/run_all.py (ratios against references, never timed assertions)
+#   make lite   build the JupyterLite site (notebooks + gradlab wheel, runs in the browser, no
+#               server) into build/lite/; serve it with: python -m http.server -d build/lite
 #   make exercises  otter assign the exercise notebooks: student versions (committed) and
 #               autograder zips in build/exercises/ (docs/instructor/exercises.md)
 #   make clean  remove .venv, build outputs and caches
@@ -22,8 +24,9 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 # Stamp files: reinstall only when pyproject.toml changes (or the venv is new).
 STAMP_LAB  := $(VENV)/.stamp-lab
 STAMP_TEST := $(VENV)/.stamp-test
+STAMP_LITE := $(VENV)/.stamp-lite
 
-.PHONY: lab sync links html test test-browser bench clean
+.PHONY: lab sync links html test test-browser bench clean lite
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +37,10 @@ $(STAMP_LAB): pyproject.toml | $(BIN)/python
 
 $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[lab,test]'
+	touch $@
+
+$(STAMP_LITE): pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[lab,lite]'
 	touch $@
 
 lab: $(STAMP_LAB)
@@ -63,6 +70,11 @@ test-browser: $(STAMP_TEST)
 		echo "make test-browser: FAILED - pytest collected no tests (exit 5)" >&2; exit 1; \
 	fi; \
 	exit $$status
+
+# lite/build.py: gradlab wheel + pure-Python wheels (PyPI) + notebook copies -> jupyter lite build.
+# Pyodide and its packages (numpy, matplotlib, ...) load in the browser from Pyodide's CDN.
+lite: $(STAMP_LITE)
+	$(BIN)/python lite/build.py --out build/lite
 
 bench: $(STAMP_LAB)
 	@if [ -f benchmarks/run_all.py ]; then \
