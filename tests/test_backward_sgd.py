@@ -549,3 +549,36 @@ def test_strongly_convex_quick_run_writes_claims_with_enough_seeds(tmp_path):
     assert "converges to a point" in texts and "only to a distribution" in texts
     assert all(c["verdict"] == "reproduced" for c in claims)
     assert record["figures"]
+
+
+@pytest.mark.parametrize("lr", [0.2, 1.5])
+def test_ar1_backward_step_is_eta_times_abs_one_minus_eta_to_the_k(lr):
+    """docs/instructor: |θ̃ₖ₊₁ − θ̃ₖ| = η|1 − η|ᵏ|ξₖ₊₁ − θ₀|, also for 1 < η < 2 (sign alternates)."""
+    theta0 = 0.7
+    xi = np.random.default_rng(20).normal(size=60)
+    bwd = io.backward_sgd(io.ar1_grad, theta0, xi, lr)
+    k = np.arange(60)
+    np.testing.assert_allclose(np.diff(bwd.thetas), lr * (1 - lr) ** k * (xi - theta0),
+                               rtol=1e-8, atol=1e-15)
+    np.testing.assert_allclose(np.abs(np.diff(bwd.thetas)),
+                               lr * abs(1 - lr) ** k * np.abs(xi - theta0), rtol=1e-8, atol=1e-15)
+
+
+def test_the_instructor_notes_numbers_are_the_shipped_runs():
+    """Every number in docs/instructor/07's measured section is rendered from the shipped full
+    run; regenerate with `instructor_numbers(shipped_results("backward-sgd"))` if this fails."""
+    from pathlib import Path
+
+    from gradlab.experiments import shipped_results
+    from gradlab.experiments.backward_sgd import NUMBERS_BEGIN, NUMBERS_END, instructor_numbers
+
+    shipped = shipped_results("backward-sgd")
+    assert not any(r["quick"] for r in shipped["experiments"])
+    assert {r["experiment"] for r in shipped["experiments"]} == {
+        f"backward-sgd/{n}" for n in ("ar1", "least-squares", "digits-mlp", "strongly-convex",
+                                      "contractive-net")}
+    for r in shipped["experiments"]:
+        assert len(r["seeds"]) >= 5, r["experiment"]
+    notes = (Path(__file__).parents[1] / "docs/instructor/07_backward_sgd.md").read_text()
+    start, end = notes.index(NUMBERS_BEGIN), notes.index(NUMBERS_END) + len(NUMBERS_END)
+    assert notes[start:end] == instructor_numbers(shipped)
