@@ -354,6 +354,9 @@ def test_quick_digits_experiment_compares_at_equal_steps_and_compute(tmp_path):
     from gradlab.experiments import get, run_and_save
 
     record = run_and_save(get("backward-sgd/digits-mlp"), tmp_path, quick=True)
+    # outside the claim's regime: a "not tested" claim, never a verdict
+    assert [c["verdict"] for c in record["claims"]] == ["not tested"]
+    assert all(c["n_seeds"] >= 3 for c in record["claims"])
     heads = {h["name"]: h for h in record["headlines"]}
     assert any(n.startswith("forward SGD at sliding") for n in heads)
     assert any(n.startswith("blocked k=") for n in heads)

@@ -354,7 +354,7 @@ def _digits_settings(quick):
     if quick:
         return {"lr": 0.6, "n_steps": 150, "batch_size": 16, "hidden": 32, "windows": [2, 8],
                 "modes": ["sliding", "blocked"], "backward_steps": 40, "warm_start": 300,
-                "warm_steps": 40, "warm_lr": 0.2, "seeds": [0]}
+                "warm_steps": 40, "warm_lr": 0.2, "seeds": [0, 1, 2]}
     return {"lr": 0.6, "n_steps": 300, "batch_size": 16, "hidden": 32, "windows": [2, 4, 8],
             "modes": ["sliding", "blocked"], "backward_steps": 120, "warm_start": 600,
             "warm_steps": 100, "warm_lr": 0.2, "seeds": [0, 1, 2, 3, 4]}
