@@ -3,10 +3,15 @@
 #               root, so jupytext.toml pairs each notebook with its text notebook on save)
 #   make sync   jupytext --sync every notebook with its text notebook in notebooks/src/ (the file
 #               saved last wins) and clear the notebooks' outputs (docs/developing.md)
+#   make links  write README's and 00_start_here's Binder/JupyterLite links from
+#               [tool.gradlab] repository in pyproject.toml (set by whoever publishes)
+#   make html   execute every notebook and write a static page per notebook to build/html/
 #   make test   create/update .venv, install -e .[lab,test], ruff, then the whole pytest suite
 #               (browser test included: skipped without /usr/bin/chromium, failing under CI=true)
 #   make test-browser  only the JupyterLab + Chromium test (tests/test_browser.py)
 #   make bench  run benchmarks/run_all.py (ratios against references, never timed assertions)
+#   make lite   build the JupyterLite site (notebooks + gradlab wheel, runs in the browser, no
+#               server) into build/lite/; serve it with: python -m http.server -d build/lite
 #   make exercises  otter assign the exercise notebooks: student versions (committed) and
 #               autograder zips in build/exercises/ (docs/instructor/exercises.md)
 #   make clean  remove .venv, build outputs and caches
@@ -19,8 +24,9 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 # Stamp files: reinstall only when pyproject.toml changes (or the venv is new).
 STAMP_LAB  := $(VENV)/.stamp-lab
 STAMP_TEST := $(VENV)/.stamp-test
+STAMP_LITE := $(VENV)/.stamp-lite
 
-.PHONY: lab sync test test-browser bench clean
+.PHONY: lab sync links html test test-browser bench clean lite
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,11 +39,21 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[lab,test]'
 	touch $@
 
+$(STAMP_LITE): pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[lab,lite]'
+	touch $@
+
 lab: $(STAMP_LAB)
 	$(BIN)/jupyter lab --ServerApp.root_dir=. notebooks/00_start_here.ipynb
 
 sync: $(STAMP_LAB)
 	$(BIN)/python notebooks/src/notebook_pairs.py
+
+links: $(STAMP_LAB)
+	$(BIN)/python notebooks/src/launch_links.py
+
+html: $(STAMP_LAB)
+	$(BIN)/python notebooks/src/make_html.py --out build/html
 
 # pytest exits 5 when it collects no tests: that is a failure here, never a silent green.
 test: $(STAMP_TEST)
@@ -54,6 +70,11 @@ test-browser: $(STAMP_TEST)
 		echo "make test-browser: FAILED - pytest collected no tests (exit 5)" >&2; exit 1; \
 	fi; \
 	exit $$status
+
+# lite/build.py: gradlab wheel + pure-Python wheels (PyPI) + notebook copies -> jupyter lite build.
+# Pyodide and its packages (numpy, matplotlib, ...) load in the browser from Pyodide's CDN.
+lite: $(STAMP_LITE)
+	$(BIN)/python lite/build.py --out build/lite
 
 bench: $(STAMP_LAB)
 	@if [ -f benchmarks/run_all.py ]; then \

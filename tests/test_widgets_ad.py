@@ -155,3 +155,18 @@ def test_sweep_record_forward_sweeps_give_the_gradient():
     rev = [float(record["reverse"].final[i]) for i in graph.inputs]
     np.testing.assert_allclose(fwd, grad)
     np.testing.assert_allclose(rev, grad)
+
+
+def test_views_reuse_the_kept_figure():
+    from widget_checks import check_new_result_rebuilds, check_view_reuses_figure
+
+    w = forward_mode_explorer(function="sin(x)")
+    check_view_reuses_figure(w, "log10_h", -9.0)  # h: blitted
+    check_view_reuses_figure(w, "x", 1.1)  # a new point of the same function: lines moved
+    check_new_result_rebuilds(w, function="bowl: x² + 3y²")
+    check_view_reuses_figure(w, "log10_h", -2.0)
+    s = reverse_sweep_stepper(expression="neuron: tanh(w1·x1 + w2·x2 + b)")
+    check_view_reuses_figure(s, "step", 3)
+    check_view_reuses_figure(s, "mode", "forward")  # other symbols, same graph: blitted
+    check_view_reuses_figure(s, "seed", 2)
+    check_new_result_rebuilds(s, expression="reused node: b = a + a; c = b + b")

@@ -47,6 +47,22 @@ def test_plane_explorer_view_controls_only_redraw(plane, name):
     toggle_view(plane, name)
 
 
+def test_plane_explorer_keeps_its_figure_for_views_and_rebuilds_for_a_result(plane):
+    axes = list(plane.fig.axes)
+    left, right = axes
+    plane.controls["show_windowed"].value = False
+    assert "sliding" not in " ".join(t.get_text() for t in right.get_legend().get_texts())
+    assert len(left.lines[2].get_xdata()) == 0  # the windowed path, hidden
+    plane.controls["log_steps"].value = False
+    assert right.get_yscale() == "linear" and plane.fig.axes == axes
+    plane.controls["show_windowed"].value = True
+    plane.controls["log_steps"].value = True
+    assert right.get_yscale() == "log" and plane.fig.axes == axes
+    run_and_check(plane, seed=3)
+    assert not set(map(id, plane.fig.axes)) & set(map(id, axes))
+    run_and_check(plane, seed=0)
+
+
 @pytest.mark.parametrize("values", [
     {"lr": 0.01}, {"lr": 1.0}, {"batch_size": 16}, {"batch_size": 1}, {"window": 32},
     {"window": 1}, {"mode": "blocked"}, {"mode": "sliding"}, {"seed": 20}, {"seed": 0},
@@ -90,6 +106,20 @@ def test_digits_explorer_builds(digits):
 @pytest.mark.parametrize("name", ["x_axis", "log_loss"])
 def test_digits_explorer_view_controls_only_redraw(digits, name):
     toggle_view(digits, name)
+
+
+def test_digits_explorer_keeps_its_figure_for_views(digits):
+    axes = list(digits.fig.axes)
+    forward = axes[0].lines[0]
+    digits.controls["x_axis"].value = "gradient evaluations"
+    evals = digits.result["curves"]["forward"]["evals"]
+    np.testing.assert_array_equal(forward.get_xdata(), evals)  # the whole equal-compute run
+    digits.controls["x_axis"].value = "steps"
+    assert len(forward.get_xdata()) == digits.result["n_steps"] + 1  # cut to the others' steps
+    digits.controls["log_loss"].value = False
+    assert axes[0].get_yscale() == "linear"
+    digits.controls["log_loss"].value = True
+    assert digits.fig.axes == axes and axes[0].get_yscale() == "log"
 
 
 @pytest.mark.parametrize("values", [

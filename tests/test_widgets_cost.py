@@ -81,3 +81,17 @@ def test_measure_reports_progress():
     measure(fixed=2, largest=4, hidden=4, repeat=1, progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (6, 6)
     assert [d for d, _ in seen] == list(range(1, 7))
+
+
+def test_views_reuse_the_kept_figure():
+    from widget_checks import check_new_result_rebuilds, check_view_reuses_figure
+
+    w = jacobian_cost_explorer()
+    w.controls["show"].value = "time"
+    check_view_reuses_figure(w, "crossover", not w.controls["crossover"].value)  # blitted
+    w.controls["show"].value = "ratio"  # built once, on first use
+    w.controls["show"].value = "time"
+    check_view_reuses_figure(w, "show", "ratio", blitted=False)  # shown again, not rebuilt
+    check_view_reuses_figure(w, "show", "time", blitted=False)
+    w.controls["largest"].value = 8
+    check_new_result_rebuilds(w, repeat=1)

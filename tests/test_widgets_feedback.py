@@ -52,6 +52,15 @@ def test_training_explorer_views(train_w):
     assert train_w.error is None
 
 
+def test_training_explorer_keeps_its_figure_for_views_and_rebuilds_for_a_result(train_w):
+    axes = list(train_w.fig.axes)
+    toggle_view(train_w, "metric")
+    train_w.controls["smooth"].value = 3
+    assert train_w.fig.axes == axes  # the same Axes objects: moved in place, not drawn anew
+    run_and_check(train_w, epochs=2)
+    assert not set(map(id, train_w.fig.axes)) & set(map(id, axes))
+
+
 def test_training_explorer_kickback_uses_the_scalar_task(train_w):
     r = run_and_check(train_w, method="kickback", depth=2, epochs=1, lr=1e-3)
     assert r["method"] == "kickback"
@@ -107,6 +116,25 @@ def test_sg_explorer_views(sg_w):
     assert sg_w.png != before and sg_w.error is None
 
 
+def test_sg_explorer_keeps_its_figure_for_views_and_rebuilds_for_a_result(sg_w):
+    axes, result = list(sg_w.fig.axes), sg_w.result
+    lines = [ln for ax in axes for ln in ax.lines]
+    toggle_view(sg_w, "layer")
+    sg_w.controls["smooth"].value = 25
+    assert sg_w.fig.axes == axes and [ln for ax in axes for ln in ax.lines] == lines
+    assert sg_w.result is result
+    run_and_check(sg_w, depth=2, epochs=1)
+    assert not set(map(id, sg_w.fig.axes)) & set(map(id, axes))
+
+
+def test_sg_explorer_shows_the_chosen_modules_only(sg_w):
+    loss_ax = sg_w.fig.axes[0]
+    n = sg_w.result["settings"]["depth"]
+    for layer, shown in (("top", [n - 1]), ("bottom", [0]), ("all", list(range(n)))):
+        sg_w.controls["layer"].value = layer
+        assert [i for i, ln in enumerate(loss_ax.lines) if len(ln.get_xdata())] == shown
+
+
 @pytest.mark.slow
 def test_sg_explorer_every_control(sg_w):
     run_and_check(sg_w, kind="mlp", epochs=1)
@@ -142,6 +170,15 @@ def test_pipeline_explorer_extremes(pipe_w):
     run_and_check(pipe_w, n_layers=1, update_prob=1.0, sg_cost=0.5, n_batches=5)
     assert pipe_w.result["model"]["total"] == pytest.approx(1.0)  # one device: nothing gained
     run_and_check(pipe_w, n_layers=4)
+
+
+def test_pipeline_explorer_redraws_each_view_once(pipe_w):
+    pipe_w.controls["show"].value = "speedup"
+    axes = list(pipe_w.fig.axes)
+    pipe_w.controls["show"].value = "schedule"
+    assert len(pipe_w.fig.axes) == 2 and not set(map(id, pipe_w.fig.axes)) & set(map(id, axes))
+    assert pipe_w.fig.axes[0].get_ylabel() == ""  # Gantt rows are labelled by their ticks
+    assert [t.get_text() for t in pipe_w.fig.axes[0].get_yticklabels()][0] == "layer 1"
 
 
 @pytest.mark.slow

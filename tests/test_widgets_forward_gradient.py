@@ -158,3 +158,16 @@ def test_digits_explorer_controls(dg_w, values):
     assert len(r["seeds"]) == dg_w.controls["n_seeds"].value
     assert all(run["steps"] == dg_w.controls["steps"].value
                for runs in r["runs"].values() for run in runs)
+
+
+def test_views_reuse_the_kept_figure(cos_w, dg_w):
+    from widget_checks import check_new_result_rebuilds, check_view_reuses_figure
+
+    set_controls(cos_w, quantity="cosine")
+    set_controls(cos_w, quantity="relative error")  # both drawn once: switching builds nothing
+    check_view_reuses_figure(cos_w, "quantity", "cosine", blitted=False)
+    check_new_result_rebuilds(cos_w, n=10)
+    set_controls(dg_w, model="logreg", methods=("backprop",), steps=50, n_seeds=1)
+    dg_w.run()
+    set_controls(dg_w, x_axis="time")
+    check_view_reuses_figure(dg_w, "x_axis", "iteration", blitted=False)

@@ -48,6 +48,37 @@ def test_view_controls_redraw_without_recomputing(w, name, values):
         assert w.last_redraw_s is not None
 
 
+def test_lambda_moves_the_mixture_on_the_kept_figure(w):
+    w.controls["log_y"].value, w.controls["relative"].value = True, True
+    w.controls["lam"].value = 0.5
+    axes = list(w.fig.axes)
+    curves = w.fig.axes[0]
+    mixture = [ln for ln in curves.lines if ln.get_animated()]
+    before = mixture[0].get_ydata().copy()
+    w.controls["lam"].value = 0.25
+    assert w.fig.axes == axes and not np.allclose(mixture[0].get_ydata(), before)
+    e = errors(w.result, (0.25,))
+    np.testing.assert_allclose(mixture[0].get_ydata(), e["rel_mse"][0])
+    w.controls["lam"].value = 1.0  # λ = 1 is the SG curve: no separate mixture
+    assert len(mixture[0].get_xdata()) == 0
+    w.controls["log_y"].value = False  # another scale: the two left panels are drawn again
+    assert w.fig.axes == axes and w.fig.axes[0].get_yscale() == "linear"
+    w.controls["log_y"].value = True
+    result = w.result
+    w.controls["sigma"].value = 1.0
+    w.run()  # a new result: a new figure
+    assert not set(map(id, w.fig.axes)) & set(map(id, axes))
+    assert w.result is not result
+
+
+def test_learning_view_keeps_its_figure(wl):
+    axes = list(wl.fig.axes)
+    for value in ("reward", "regret"):
+        wl.controls["show"].value = value
+        assert wl.fig.axes == axes
+        assert value in wl.fig.axes[0].get_ylabel()
+
+
 def test_learning_view_redraws(wl):
     result = wl.result
     for value in ("reward", "regret"):
@@ -110,3 +141,12 @@ def test_mixing_the_cache_matches_the_estimator():
     mixed = 0.5 * (r["bp"] + r["sg"])
     direct = np.mean(np.sum((mixed - r["truth"]) ** 2, axis=-1), axis=0)
     np.testing.assert_allclose(e["mse"][1], direct)
+
+
+def test_the_mixture_errors_are_quadratic_in_lambda():
+    """The view gets the error at every λ of the slider from three values (λ = 0, ½, 1)."""
+    from gradlab.plots.sample_efficiency import SLIDER_LAMS, _every_lambda
+    r = compute(sigma=3.0, n_max=64, sufficient=False, runs=10, progress=None)
+    fast, direct = _every_lambda(r), errors(r, SLIDER_LAMS)
+    for key in ("mse", "bias2", "variance", "rel_mse", "rel_bias2_debiased"):
+        np.testing.assert_allclose(fast[key], direct[key], rtol=1e-9, atol=1e-12)

@@ -36,3 +36,32 @@ def toggle_view(w, name):
         control.value = value
         assert w.error is None and w.result is result  # redrawn from the cache
         assert w.png != before and w.last_redraw_s is not None
+
+
+def kept_state(w):
+    """What a redraw that reuses the kept figure leaves alone: the axes and the cached
+    background (replaced only by a full draw)."""
+    return list(w.fig.axes), w.fig.__dict__.get("_gradlab_background")
+
+
+def check_view_reuses_figure(w, name, value, blitted=True):
+    """Setting view control `name` redraws the kept figure: same axes objects (nothing rebuilt),
+    and with blitted=True not even a full draw (the cached background is reused)."""
+    axes, background = kept_state(w)
+    before = w.png
+    w.controls[name].value = value
+    assert w.error is None and w.png != before
+    new_axes, new_background = kept_state(w)
+    assert len(new_axes) == len(axes) and all(a is b for a, b in zip(new_axes, axes))
+    if blitted:
+        assert new_background is background
+
+
+def check_new_result_rebuilds(w, **values):
+    """A new result draws a new figure: none of the old axes are left."""
+    axes, _ = kept_state(w)
+    set_controls(w, **values)
+    if w.run_button is not None:
+        w.run()
+    assert w.error is None
+    assert not any(a is b for a in w.fig.axes for b in axes)

@@ -10,6 +10,8 @@ The timeout uses SIGALRM when we are on the main thread of a Unix process with n
 running (a Jupyter kernel runs cells there), which really interrupts a runaway loop; elsewhere
 (Windows, other threads, under pytest-timeout) the call runs in a daemon thread, and a thread
 still running at the deadline gets an asynchronous exception that stops a Python loop.
+Where there is neither (Pyodide in JupyterLite: no setitimer, no threads) the call runs directly,
+with no time limit: a runaway loop there is stopped by restarting the kernel.
 """
 
 from __future__ import annotations
@@ -97,15 +99,11 @@ def _call_with_alarm(fn, args, kwargs, timeout):
     try:
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            return Outcome(value=fn(*args, **kwargs))
+            return _call_directly(fn, args, kwargs)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _Timeout:
         return Outcome(timed_out=True)
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:  # noqa: BLE001 - SystemExit from a student's exit() included
-        return Outcome(error=exc, where=_student_line(exc))
     finally:
         signal.signal(signal.SIGALRM, previous)
 
@@ -131,7 +129,10 @@ def _call_in_thread(fn, args, kwargs, timeout):
             box["error"] = exc
 
     worker = threading.Thread(target=target, daemon=True, name="gradlab-exercise-call")
-    worker.start()
+    try:
+        worker.start()
+    except RuntimeError:  # "can't start new thread": Pyodide (JupyterLite) has no threads
+        return _call_directly(fn, args, kwargs)
     worker.join(timeout)
     if worker.is_alive():
         _stop(worker)
@@ -141,6 +142,16 @@ def _call_in_thread(fn, args, kwargs, timeout):
     if "error" in box:
         return Outcome(error=box["error"], where=_student_line(box["error"]))
     return Outcome(value=box.get("value"))
+
+
+def _call_directly(fn, args, kwargs):
+    """Call fn with no time limit (no timer and no threads to enforce one)."""
+    try:
+        return Outcome(value=fn(*args, **kwargs))
+    except (KeyboardInterrupt, _Timeout):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - SystemExit from a student's exit() included
+        return Outcome(error=exc, where=_student_line(exc))
 
 
 # ----------------------------------------------------------------------------------------

@@ -1,14 +1,19 @@
-"""Drawing the cost of derivatives (results from `gradlab.ad.cost`) on a given matplotlib Figure."""
+"""Drawing the cost of derivatives (results from `gradlab.ad.cost`) on a given matplotlib Figure.
+
+`draw_jacobian_cost_widget` is the explorer's figure: drawn once per display choice
+(`gradlab.plots.kept.keep`), the crossover markers shown or hidden in place.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator
-from matplotlib.transforms import IdentityTransform
 
-FWD_COLOR, REV_COLOR, F_COLOR, FD_COLOR = "tab:blue", "tab:orange", "0.45", "tab:red"
+from .kept import keep_choice
+from .style import COLORS
+
+FWD_COLOR, REV_COLOR = COLORS["forward mode"], COLORS["reverse mode"]
+F_COLOR, FD_COLOR = COLORS["theory"], COLORS["finite differences"]
 _PLAIN = FuncFormatter(lambda v, _pos: f"{v:g}")
 
 
@@ -22,11 +27,15 @@ def _plain_ticks(ax, sizes, log_y):
         axis.set_major_formatter(_PLAIN)
 
 
-def _mark_crossover(ax, x, label):
-    if np.isfinite(x):
-        ax.axvline(x, color="0.3", linestyle=":", linewidth=1.2)
-        ax.annotate(f"{label} ≈ {x:.1f}", xy=(x, 0.97), xycoords=("data", "axes fraction"),
-                    xytext=(4, 0), textcoords="offset points", va="top", fontsize=9)
+def _mark_crossover(ax, x, label, animated=False):
+    """A dotted vertical line at the crossover x, labelled "label ≈ x" (nothing if x is not
+    finite). Returns the artists."""
+    if not np.isfinite(x):
+        return []
+    return [ax.axvline(x, color="0.3", linestyle=":", linewidth=1.2, animated=animated),
+            ax.annotate(f"{label} ≈ {x:.1f}", xy=(x, 0.97), xycoords=("data", "axes fraction"),
+                        xytext=(4, 0), textcoords="offset points", va="top", fontsize=9,
+                        animated=animated)]
 
 
 def _draw_sweep(ax, sweep, show, log_x, log_y, crossover):
@@ -34,7 +43,7 @@ def _draw_sweep(ax, sweep, show, log_x, log_y, crossover):
     other = "m" if vary == "n" else "n"
     sizes = sweep["sizes"]
     if show == "ratio":
-        ax.plot(sizes, sweep["ratio"], "o-", color="tab:purple", label="jacfwd / jacrev")
+        ax.plot(sizes, sweep["ratio"], "o-", color=COLORS["ratio"], label="jacfwd / jacrev")
         ax.axhline(1.0, color="0.5", linewidth=1)
         ax.set_ylabel("time(jacfwd) / time(jacrev)")
     else:
@@ -46,15 +55,15 @@ def _draw_sweep(ax, sweep, show, log_x, log_y, crossover):
         ax.set_ylabel("CPU time per Jacobian (ms)" if sweep.get("clock") == "cpu"
                       else "time per Jacobian (ms)")
     if crossover:
-        _mark_crossover(ax, sweep["crossover"], f"{vary}*")
+        _mark_crossover(ax, sweep["crossover"], f"${vary}^*$")
     if log_x:
         ax.set_xscale("log", base=2)
     if log_y:
         ax.set_yscale("log")
     _plain_ticks(ax, sizes, log_y)
     what = "inputs" if vary == "n" else "outputs"
-    ax.set_xlabel(f"{vary} ({what})")
-    ax.set_title(f"{vary} grows, {other} = {sweep['fixed']}", fontsize=10)
+    ax.set_xlabel(f"${vary}$ ({what})")
+    ax.set_title(f"${vary}$ grows, ${other}$ = {sweep['fixed']}", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
 
 
@@ -64,11 +73,10 @@ def draw_jacobian_cost(fig, result, show="time", log_x=True, log_y=True, crossov
 
     `result` is `gradlab.ad.cost.jacobian_cost(...)`. show="time" draws milliseconds per Jacobian,
     show="ratio" draws time(jacfwd)/time(jacrev) (above 1: reverse mode is cheaper).
-    compact=True (for widget redraws) uses fixed margins instead of the figure's layout engine
-    and leaves out the overall title: it renders in about half the time.
+    compact=True (for the widget) places the panels with fixed margins and leaves out the overall
+    title (use it on a figure without layout engine: `fig.set_layout_engine("none")`).
     """
     if compact:
-        fig.set_layout_engine("none")
         axes = fig.subplots(1, 2, gridspec_kw=dict(left=0.07, right=0.985, bottom=0.13,
                                                    top=0.84, wspace=0.2))
     else:
@@ -83,50 +91,20 @@ def draw_jacobian_cost(fig, result, show="time", log_x=True, log_y=True, crossov
     return axes
 
 
-def _clear(fig):
-    """Remove the axes without resetting them (cheap), then clear the figure."""
-    for ax in tuple(fig.axes):
-        fig.delaxes(ax)
-    fig.clear()
-
-
 def draw_jacobian_cost_widget(fig, result, show="time", log_x=True, log_y=True, crossover=True):
-    """`draw_jacobian_cost(..., compact=True)` for widget redraws: everything but the crossover
-    markers is rendered once per (result, show, log_x, log_y) into an image kept with the
-    figure; a redraw pastes it and draws the markers on top (in pixels from the saved panels)."""
-    store = fig.__dict__.get("_gradlab_cost_layers")
-    if store is None or store[0] is not result:
-        store = fig.__dict__["_gradlab_cost_layers"] = (result, {})
-    layers = store[1]
-    key = (show, bool(log_x), bool(log_y), tuple(np.round(fig.get_size_inches(), 3)),
-           float(fig.dpi))
-    if key not in layers:
-        _clear(fig)
-        axes = draw_jacobian_cost(fig, result, show, log_x, log_y, crossover=False,
-                                  compact=True)
-        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-        canvas.draw()
-        rgba = np.asarray(canvas.buffer_rgba()).copy()
-        # per panel: its box in pixels and its data → pixel map along x
-        panels = [(ax.bbox.frozen(), ax.transData.frozen()) for ax in axes]
-        _clear(fig)
-        layers[key] = (rgba, panels)
-    rgba, panels = layers[key]
+    """`draw_jacobian_cost(..., compact=True)` for the explorer: each display choice (show,
+    log_x, log_y) drawn once and kept (`keep_choice`); the crossover markers are animated, so
+    showing or hiding them only blits."""
+    def build(sub):
+        axes = draw_jacobian_cost(sub, result, show, log_x, log_y, crossover=False, compact=True)
+        return [a for ax, k in zip(axes, ("n", "m")) for a in _mark_crossover(
+            ax, result[k]["crossover"], f"${result[k]['vary']}^*$", animated=True)]
+
     fig.set_layout_engine("none")
-    fig.figimage(rgba, origin="upper", resize=False)
-    if crossover:
-        for (box, to_px), k in zip(panels, ("n", "m")):
-            x = result[k]["crossover"]
-            if not np.isfinite(x):
-                continue
-            px = to_px.transform([[x, 1.0]])[0, 0]  # x only: y is any value on the axes' scale
-            if not box.x0 <= px <= box.x1:
-                continue
-            fig.add_artist(Line2D([px, px], [box.y0, box.y1], transform=IdentityTransform(),
-                                  color="0.3", linestyle=":", linewidth=1.2))
-            fig.text(px + 4 * fig.dpi / 72, box.y0 + 0.97 * box.height,
-                     f"{result[k]['vary']}* ≈ {x:.1f}", transform=IdentityTransform(),
-                     va="top", fontsize=9)
+    markers = keep_choice(fig, (result,), (show, bool(log_x), bool(log_y)), build)
+    for artist in markers:
+        artist.set_visible(bool(crossover))
+    return markers
 
 
 def draw_tape_memory(fig, result, log_y=False):
@@ -175,8 +153,8 @@ def draw_hvp_cost(fig, result):
     ax = fig.add_subplot()
     n = result["sizes"]
     ax.plot(n, result["t_grad"] * 1e3, "o-", color=REV_COLOR, label="gradient")
-    ax.plot(n, result["t_hvp"] * 1e3, "s-", color="tab:green", label="HVP (forward-over-reverse)")
-    ax.plot(n, result["t_hessian"] * 1e3, "^-", color="tab:purple",
+    ax.plot(n, result["t_hvp"] * 1e3, "s-", color=COLORS["hvp"], label="HVP (forward-over-reverse)")
+    ax.plot(n, result["t_hessian"] * 1e3, "^-", color=COLORS["hessian"],
             label="full Hessian (n HVPs)")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")

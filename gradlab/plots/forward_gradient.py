@@ -11,8 +11,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from matplotlib.collections import PolyCollection
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from ..estimators.gradient_error import (
     closed_form,
@@ -21,40 +19,10 @@ from ..estimators.gradient_error import (
     expected_cosine_ratio_approx,
 )
 from ..models.test_functions import FUNCTIONS
+from .style import color as _color
 
-GD_COLOR = "#1f4e9c"
-FGD_COLOR = "#d9541e"
-METHOD_COLORS = {"backprop": GD_COLOR, "forward K=1": FGD_COLOR, "forward K=4": "#e8a33d",
-                 "activity": "#2a9d55"}
-_EXTRA = ["#7b3fa0", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f"]
-
-
-def _color(label, i):
-    return METHOD_COLORS.get(label, _EXTRA[i % len(_EXTRA)])
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_of_ten(value, _pos=None):
-    """Tick label 10ᵏ in plain unicode (matplotlib's default 10^k goes through mathtext, which
-    was a large part of a widget's redraw time)."""
-    if value <= 0:
-        return ""
-    k = np.log10(value)
-    if abs(k - round(k)) > 1e-9:
-        return f"{value:g}"
-    return "10" + str(int(round(k))).translate(_SUPERSCRIPT)
-
-
-def _log(ax, which="y"):
-    """A log-scale axis without minor ticks and with plain-text labels: a widget redraw spends
-    most of its time building tick marks and labels, and the decades are enough here."""
-    axis = ax.yaxis if which == "y" else ax.xaxis
-    (ax.set_yscale if which == "y" else ax.set_xscale)("log")
-    axis.set_major_locator(LogLocator(base=10, numticks=8))
-    axis.set_minor_locator(NullLocator())
-    axis.set_major_formatter(FuncFormatter(_power_of_ten))
+GD_COLOR = _color("backprop")
+FGD_COLOR = _color("forward gradient")
 
 
 # ----------------------------------------------------------------------------------------
@@ -64,40 +32,40 @@ def _log(ax, which="y"):
 def draw_cosine_histogram(fig, result, quantity="cosine", bins=40, ax=None, title=True):
     """Histogram of cos(g, ∇f) or ‖g − ∇f‖/‖∇f‖ over samples, with the closed form overlaid.
 
-    result: from `forward_gradient.cosine_samples`. The bars are one PolyCollection (one
-    artist instead of one patch per bar: most of the drawing time otherwise).
+    result: from `forward_gradient.cosine_samples`.
     """
     n, K, dist = result["n"], result["K"], result["distribution"]
     ax = ax if ax is not None else fig.add_subplot(1, 1, 1)
     if quantity == "cosine":
         c = result["cosines"]
-        _histogram(ax, c, bins, (0, max(1e-3, min(1.0, c.max() * 1.05))), "#9bb7e0",
-                   f"{c.size} samples")
+        ax.hist(c, bins=bins, range=(0, max(1e-3, min(1.0, c.max() * 1.05))), density=True,
+                color="#9bb7e0", edgecolor="white", label=f"{c.size} samples")
         ax.axvline(c.mean(), color="k", lw=1.5, label=f"sample mean {c.mean():.3f}")
         if dist == "gaussian" and K == 1 and n >= 2:
             xs = np.linspace(0, min(1.0, c.max() * 1.05), 400)[:-1]
             pdf = cosine_pdf(xs, n) if n > 2 else np.clip(cosine_pdf(xs, n), 0, 50)
             ax.plot(xs, pdf, color=FGD_COLOR, lw=2,
-                    label="theory: cos² ~ Beta(½, (n−1)/2)")
+                    label=r"theory: $\cos^2 \sim \mathrm{Beta}(\frac{1}{2}, \frac{n-1}{2})$")
             ax.axvline(expected_cosine(n), color=FGD_COLOR, ls="--", lw=1.5,
                        label=f"theory mean {expected_cosine(n):.3f}")
         else:
             approx = expected_cosine_ratio_approx(n, K, dist)
             ax.axvline(approx, color=FGD_COLOR, ls="--", lw=1.5,
-                       label=f"1/√(1 + (n±1)/K) = {approx:.3f} (large-K approx.)")
-        ax.set_xlabel("cos(forward gradient, true gradient)")
+                       label=rf"$1/\sqrt{{1 + (n \pm 1)/K}}$ = {approx:.3f} (large-$K$ approx.)")
+        ax.set_xlabel(r"$\cos(g, \nabla f)$: forward gradient $g$ against the true gradient")
         ax.set_xlim(left=0)
     else:
         r = result["relative_errors"]
         hi = np.quantile(r, 0.995) * 1.05 if r.size else 1.0
-        _histogram(ax, r, bins, (0, hi), "#f2c29b", f"{r.size} samples")
+        ax.hist(r, bins=bins, range=(0, hi), density=True, color="#f2c29b", edgecolor="white",
+                label=f"{r.size} samples")
         rms = np.sqrt(np.mean(r ** 2))
         theory = np.sqrt(closed_form(result["grad"], dist, K)["relative_mse"])
         ax.axvline(rms, color="k", lw=1.5, label=f"sample RMS {rms:.2f}")
-        c = "n+1" if dist == "gaussian" else "n−1"
+        c = "n+1" if dist == "gaussian" else "n-1"
         ax.axvline(theory, color=FGD_COLOR, ls="--", lw=2,
-                   label=f"theory RMS √(({c})/K) = {theory:.2f}")
-        ax.set_xlabel("relative error ‖g − ∇f‖ / ‖∇f‖")
+                   label=rf"theory RMS $\sqrt{{({c})/K}}$ = {theory:.2f}")
+        ax.set_xlabel(r"relative error $\|g - \nabla f\| \,/\, \|\nabla f\|$")
     ax.set_ylabel("density")
     if title:
         ax.set_title(cosine_title(result))
@@ -106,22 +74,8 @@ def draw_cosine_histogram(fig, result, quantity="cosine", bins=40, ax=None, titl
 
 
 def cosine_title(result):
-    return (f"forward gradient, n = {result['n']}, K = {result['K']}, "
+    return (f"forward gradient, $n$ = {result['n']}, $K$ = {result['K']}, "
             f"{result['distribution']} directions")
-
-
-def _histogram(ax, values, bins, value_range, color, label):
-    """Density histogram drawn like ax.hist (bars on 0, white edges) as one collection."""
-    density, edges = np.histogram(values, bins=bins, range=value_range, density=True)
-    left, right = edges[:-1], edges[1:]
-    zero = np.zeros_like(density)
-    verts = np.stack([np.column_stack([left, zero]), np.column_stack([left, density]),
-                      np.column_stack([right, density]), np.column_stack([right, zero])], axis=1)
-    bars = PolyCollection(verts, facecolors=color, edgecolors="white", linewidths=1.0,
-                          label=label)
-    bars.sticky_edges.y.append(0.0)
-    ax.add_collection(bars)
-    return bars
 
 
 # ----------------------------------------------------------------------------------------
@@ -162,8 +116,8 @@ def draw_contour_paths(ax, result, max_paths=10):
     ax.plot(*tf.minimum, "*", color="gold", mec="k", ms=14, label="minimum")
     ax.set_xlim(*tf.xlim)
     ax.set_ylim(*tf.ylim)
-    ax.set_xlabel("x₁")
-    ax.set_ylabel("x₂")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
     ax.legend(fontsize=7, loc="lower right")
 
 
@@ -221,8 +175,8 @@ def loss_lines(ax, result, x_axis="iteration", legend=True):
 
 def loss_y_axis(ax):
     """The part of `draw_loss_curves` that x_axis does not change: the log y axis."""
-    _log(ax)
-    ax.set_ylabel("f(x) − f*")
+    ax.set_yscale("log")
+    ax.set_ylabel(r"$f(x) - f^*$")
 
 
 def draw_test_function(fig, result, x_axis="iteration"):
@@ -230,14 +184,19 @@ def draw_test_function(fig, result, x_axis="iteration"):
     ax1, ax2 = fig.subplots(1, 2)
     draw_contour_paths(ax1, result)
     draw_loss_curves(ax2, result, x_axis)
+    fig.suptitle(test_function_title(result), fontsize=10)
+    return fig
+
+
+def test_function_title(result):
+    """The settings of a `compare_on_test_function` result, and a note if a run diverged."""
     fgd = result["fgd"]
     tps = result["time_per_step"]
-    title = (f"{result['function'].capitalize()}: η = {fgd['lr']:g}, {fgd['steps']} steps, "
-             f"{len(fgd['seeds'])} FGD seeds, K = {fgd['K']}; time/step "
-             f"GD {tps['gd'] * 1e6:.0f} µs, FGD {tps['fgd'] * 1e6:.0f} µs")
+    title = (rf"{result['function'].capitalize()}: $\eta$ = {fgd['lr']:g}, {fgd['steps']} steps, "
+             f"{len(fgd['seeds'])} FGD seeds, $K$ = {fgd['K']}; time/step "
+             rf"GD {tps['gd'] * 1e6:.0f} $\mu$s, FGD {tps['fgd'] * 1e6:.0f} $\mu$s")
     note = _diverged_note(result["gd"]) or _diverged_note(fgd)
-    fig.suptitle(title + (" (divergence: lower η)" if note else ""), fontsize=10)
-    return fig
+    return title + (r" (divergence: lower $\eta$)" if note else "")
 
 
 # ----------------------------------------------------------------------------------------
@@ -287,7 +246,8 @@ def digits_suptitle(result):
     model = {"mlp": "MLP", "logreg": "logistic regression"}.get(result["model"], result["model"])
     n = len(result["seeds"])
     n_div = sum(r["diverged_at"] >= 0 for runs in result["runs"].values() for r in runs)
-    note = f" — {n_div} run(s) diverged (✕: where the curve stops; lower η)" if n_div else ""
+    note = (rf" — {n_div} run(s) diverged ($\times$: where the curve stops; lower $\eta$)"
+            if n_div else "")
     return f"Digits, {model}: mean ± std over {n} seed{'s' if n != 1 else ''}{note}"
 
 
@@ -321,7 +281,7 @@ def digits_y_axes(axes, keys):
     """What x_axis does not change in `draw_digits_curves`: the y axes."""
     for ax, key in zip(axes, keys):
         if key == "train_loss":
-            _log(ax)
+            ax.set_yscale("log")
             ax.set_ylabel("training loss (cross-entropy)")
         else:
             ax.set_ylabel("test accuracy")
@@ -376,11 +336,11 @@ def draw_dimension(fig, cos_result, steps_result=None):
                 label=r"exact $\Gamma(\frac{n}{2})/(\sqrt{\pi}\,\Gamma(\frac{n+1}{2}))$")
         ax.plot(n, cos_result["asymptotic"], "--", color="grey", lw=1.2,
                 label=r"$\sqrt{2/(\pi n)}$")
-    _log(ax, "x")
-    _log(ax, "y")
-    ax.set_xlabel("dimension n")
-    ax.set_ylabel("cos(forward gradient, gradient)")
-    ax.set_title(f"The cosine shrinks like 1/√n (K = {cos_result['K']}, "
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("dimension $n$")
+    ax.set_ylabel(r"$\cos(g, \nabla f)$")
+    ax.set_title(rf"The cosine shrinks like $1/\sqrt{{n}}$ ($K$ = {cos_result['K']}, "
                  f"{cos_result['distribution']})", fontsize=10)
     ax.legend(fontsize=7, loc="upper right")
     if steps_result is not None:
@@ -391,12 +351,12 @@ def draw_dimension(fig, cos_result, steps_result=None):
         ax.plot(n, steps_result["theory_steps"], "-", color="k",
                 label=r"theory $\ln\varepsilon/\ln(1-\frac{1}{n+2})$")
         ax.axhline(np.log(steps_result["factor"]) / np.log(0.25), color=GD_COLOR, ls="--",
-                   label="gradient descent (η = ½), any n")
-        _log(ax, "x")
-        _log(ax, "y")
-        ax.set_xlabel("dimension n")
+                   label=r"gradient descent ($\eta = \frac{1}{2}$), any $n$")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("dimension $n$")
         ax.set_ylabel(f"steps until E f falls by {1 / steps_result['factor']:g}×")
-        ax.set_title(r"Steps grow like n on $f=\frac{1}{2}\|x\|^2$ (best η for each n)",
+        ax.set_title(r"Steps grow like $n$ on $f=\frac{1}{2}\|x\|^2$ (best $\eta$ for each $n$)",
                      fontsize=10)
         ax.legend(fontsize=7, loc="upper left")
     return fig

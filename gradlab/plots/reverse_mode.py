@@ -7,9 +7,9 @@ Each node is a box: its op on top, then `name = value`, then a band with its adj
 labelled with the local derivative ∂child/∂parent; the edges used at the current step are
 highlighted, and the step is written out above the graph ("ā = b̄·1 + b̄·1 = 2 + 2 = 4").
 
-`draw_graph` is an ordinary drawing (for notebooks). `draw_sweep`, used by the stepper widget,
-draws the parts that never change during a sweep (edges, labels, boxes, values) once into a
-cached `Backdrop` image and redraws only the coloured bands, highlights and the step's text.
+`draw_graph` draws a graph (and a sweep's state after one step) on an axes; `draw_sweep`, the
+stepper widget's figure, draws the graph once (`gradlab.plots.kept.keep`) and then only recolours
+the bands, edges and borders a step changes (animated artists, blitted).
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 from ..ad.graph import describe, fmt, symbol
-from .forward_mode import backdrop, panel_transform
+from .kept import keep
+from .style import COLORS as STYLE
 
-COLORS = {"reverse": "#f4a259", "forward": "#8fb8de", "current_reverse": "#d9480f",
-          "current_forward": "#1c5d99", "edge": "#9a9a9a", "box": "#ffffff",
-          "unfilled": "#eeeeee", "text": "#222222"}
-GRAPH_RECT = (0.01, 0.02, 0.98, 0.82)  # where the graph sits in the figure (widget layout)
+COLORS = {"reverse": STYLE["reverse mode, filled"], "forward": STYLE["forward mode, filled"],
+          "current_reverse": STYLE["reverse mode"],
+          "current_forward": STYLE["forward mode"], "edge": "0.6", "box": "white",
+          "unfilled": "0.93", "text": "0.13"}
 
 
 def _box_size(graph):
@@ -75,106 +76,85 @@ def _edge_geometry(graph, half_w, half_h):
     return out
 
 
-class _AxesPainter:
-    """Adds artists to an axes (data coordinates)."""
-
-    def __init__(self, ax):
-        self.ax = ax
-
-    def patch(self, p):
-        self.ax.add_patch(p)
-
-    def text(self, x, y, s, **kw):
-        self.ax.text(x, y, s, **kw)
-
-
-class _OverlayPainter:
-    """Adds artists to a figure on top of a backdrop, in the saved panel's data coordinates."""
-
-    def __init__(self, fig, bd, k=0):
-        self.fig, self.transform, self.clip = fig, panel_transform(bd, k), bd.boxes[k]
-
-    def patch(self, p):
-        p.set_transform(self.transform)
-        p.set_clip_box(self.clip)
-        self.fig.add_artist(p)
-
-    def text(self, x, y, s, **kw):
-        self.fig.text(x, y, s, transform=self.transform, **kw)
-
-
-def _draw_static(paint, graph, kind, fontsize, edges=True):
-    """Edges with their local derivatives, node boxes, ops and values (and empty bands)."""
+def draw_graph_parts(ax, graph, fontsize=8, animated=False):
+    """Edges with their local derivatives, node boxes with op and value, an empty band under each
+    box (for its adjoint or tangent) and a hidden thick border. Returns the artists a sweep step
+    changes: {"edges": {(parent, child, k): [hot arrow, hot label]} (hidden copies drawn over an
+    edge while a step uses it), "bands": {i: (box, text)}, "borders": {i: patch}}; with
+    animated=True they are left to blitting."""
     half_w, half_h = _box_size(graph)
-    if edges:
-        for (p, c, k), (start, end, mid) in _edge_geometry(graph, half_w, half_h).items():
-            _edge(paint, graph, p, c, k, start, end, mid, COLORS["edge"], 1.0, fontsize)
+    parts = {"edges": {}, "bands": {}, "borders": {}}
+    for (p, c, k), (start, end, mid) in _edge_geometry(graph, half_w, half_h).items():
+        local = graph.nodes[c].local[k]
+        hot = []
+        for color, lw, z, extra in ((COLORS["edge"], 1.0, 1, {}),
+                                    ("k", 2.2, 1.5, dict(visible=False, animated=animated))):
+            hot = [ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9,
+                                                color=color, lw=lw, shrinkA=0, shrinkB=0,
+                                                zorder=z, **extra))]
+            if local is not None:
+                hot.append(ax.text(*mid, fmt(local), fontsize=fontsize - 1, ha="center",
+                                   va="center", color=color, zorder=z + 1, style="italic",
+                                   bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none",
+                                             alpha=0.9), **extra))
+        parts["edges"][(p, c, k)] = hot
     for n in graph.nodes:
         x, y = graph.positions[n.id]
-        paint.patch(FancyBboxPatch((x - half_w, y - half_h), 2 * half_w, 2 * half_h,
-                                   boxstyle="round,pad=0,rounding_size=0.03", fc=COLORS["box"],
-                                   ec=COLORS["text"], lw=0.8, zorder=3))
+        corner, w, h = (x - half_w, y - half_h), 2 * half_w, 2 * half_h
+        ax.add_patch(FancyBboxPatch(corner, w, h, boxstyle="round,pad=0,rounding_size=0.03",
+                                    fc=COLORS["box"], ec=COLORS["text"], lw=0.8, zorder=3))
         name = graph.names.get(n.id, f"v{n.id}")
-        top = n.label if n.op != "input" else "input"
-        paint.text(x, y + half_h * 0.6, top, ha="center", va="center", fontsize=fontsize,
-                   weight="bold", zorder=5, color=COLORS["text"])
-        paint.text(x, y + half_h * 0.02, f"{name} = {fmt(n.value)}", ha="center", va="center",
-                   fontsize=fontsize, zorder=5, color=COLORS["text"])
-        if kind is not None:
-            _band(paint, graph, n.id, kind, None, False, fontsize)
+        ax.text(x, y + half_h * 0.6, n.label if n.op != "input" else "input", ha="center",
+                va="center", fontsize=fontsize, weight="bold", zorder=5, color=COLORS["text"])
+        ax.text(x, y + half_h * 0.02, f"{name} = {fmt(n.value)}", ha="center", va="center",
+                fontsize=fontsize, zorder=5, color=COLORS["text"])
+        band = ax.add_patch(Rectangle(corner, w, half_h * 0.7, fc=COLORS["unfilled"],
+                                      ec=COLORS["text"], lw=0.8, zorder=4, animated=animated))
+        text = ax.text(x, y - half_h * 0.65, "", ha="center", va="center", fontsize=fontsize,
+                       zorder=5, animated=animated)
+        parts["bands"][n.id] = (band, text)
+        parts["borders"][n.id] = ax.add_patch(FancyBboxPatch(
+            corner, w, h, boxstyle="round,pad=0,rounding_size=0.03", fc="none",
+            ec=COLORS["text"], lw=2.4, zorder=6, visible=False, animated=animated))
+    xlim, ylim = _limits(graph)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_axis_off()
+    return parts
 
 
-def _edge(paint, graph, p, c, k, start, end, mid, color, lw, fontsize):
-    paint.patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9, color=color,
-                                lw=lw, shrinkA=0, shrinkB=0, zorder=1))
-    local = graph.nodes[c].local[k]
-    if local is not None:
-        paint.text(mid[0], mid[1], fmt(local), fontsize=fontsize - 1, ha="center", va="center",
-                   color=color, zorder=2, style="italic",
-                   bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
-
-
-def _band(paint, graph, i, kind, value, is_current, fontsize):
-    """The bottom band of node i: its adjoint (or tangent), coloured once filled in."""
-    half_w, half_h = _box_size(graph)
-    x, y = graph.positions[i]
-    filled = value is not None
-    color = COLORS[f"current_{kind}"] if is_current else (
-        COLORS[kind] if filled else COLORS["unfilled"])
-    paint.patch(Rectangle((x - half_w, y - half_h), 2 * half_w, half_h * 0.7, fc=color,
-                          ec=COLORS["text"], lw=0.8, zorder=4))
-    text = f"{symbol(graph, i, kind)} = {fmt(value) if filled else '?'}"
-    paint.text(x, y - half_h * 0.65, text, ha="center", va="center", fontsize=fontsize,
-               zorder=5, weight="bold" if filled else "normal",
-               color="white" if is_current else COLORS["text"])
-
-
-def _draw_dynamic(paint, graph, sweep, step, fontsize):
-    """What a sweep step changes: the filled bands, the current node, the edges used."""
-    half_w, half_h = _box_size(graph)
+def show_step(parts, graph, sweep, step):
+    """Colour `parts` (from `draw_graph_parts`) as the sweep stands after `step`: filled bands
+    coloured, the nodes completed at this step dark with a thick border, the edges used hot."""
     current = sweep.steps[step]
-    geometry = _edge_geometry(graph, half_w, half_h)
     hot = COLORS[f"current_{sweep.kind}"]
-    for t in current.terms:
-        parent, child = (t.dst, t.src) if sweep.kind == "reverse" else (t.src, t.dst)
-        start, end, mid = geometry[(parent, child, t.k)]
-        _edge(paint, graph, parent, child, t.k, start, end, mid, hot, 2.2, fontsize)
-    for i, value in current.values.items():
-        _band(paint, graph, i, sweep.kind, value, i in current.filled, fontsize)
-    for i in current.filled:
-        x, y = graph.positions[i]
-        paint.patch(FancyBboxPatch((x - half_w, y - half_h), 2 * half_w, 2 * half_h,
-                                   boxstyle="round,pad=0,rounding_size=0.03", fc="none",
-                                   ec=COLORS["text"], lw=2.4, zorder=6))
+    used = {(t.dst, t.src, t.k) if sweep.kind == "reverse" else (t.src, t.dst, t.k)
+            for t in current.terms}
+    for edge, artists in parts["edges"].items():
+        for artist in artists:
+            artist.set_color(hot)
+            artist.set_visible(edge in used)
+    for i, (band, text) in parts["bands"].items():
+        value = current.values.get(i)
+        is_current = i in current.filled
+        band.set_facecolor(hot if is_current else COLORS[sweep.kind] if value is not None
+                           else COLORS["unfilled"])
+        text.set_text(f"{symbol(graph, i, sweep.kind, math=True)} = "
+                      + (fmt(value) if value is not None else "?"))
+        text.set_color("white" if is_current else COLORS["text"])
+        text.set_fontweight("bold" if value is not None else "normal")
+        parts["borders"][i].set_visible(is_current)
 
 
-def _title(graph, sweep, step):
+def sweep_title(graph, sweep, step):
+    """Two lines above the graph: which sweep and which step, and the step's sum written out."""
     last = len(sweep.steps) - 1
     if sweep.kind == "reverse":
-        what = "reverse sweep: adjoints  v̄ = ∂out/∂v"
+        what = r"reverse sweep: adjoints $\bar{v} = \partial\,\mathrm{out} / \partial v$"
     else:
-        what = "forward sweep: tangents  v̇ = ∂v/∂t  along the input direction"
-    return f"{what}   (step {step} of {last})", describe(graph, sweep, step)
+        what = (r"forward sweep: tangents $\dot{v} = \partial v / \partial t$ along the input "
+                "direction")
+    return f"{what}   (step {step} of {last})", describe(graph, sweep, step, math=True)
 
 
 def draw_graph(fig, graph, sweep=None, step=None, ax=None, fontsize=8):
@@ -184,48 +164,44 @@ def draw_graph(fig, graph, sweep=None, step=None, ax=None, fontsize=8):
     Returns the axes.
     """
     ax = ax if ax is not None else fig.add_subplot()
-    ax.set_axis_off()
-    paint = _AxesPainter(ax)
-    kind = sweep.kind if sweep is not None else None
-    _draw_static(paint, graph, kind, fontsize)
-    if sweep is not None:
+    parts = draw_graph_parts(ax, graph, fontsize)
+    if sweep is None:
+        for band, text in parts["bands"].values():
+            band.set_visible(False)
+            text.set_visible(False)
+    else:
         step = len(sweep.steps) - 1 if step is None else int(np.clip(step, 0, len(sweep.steps) - 1))
-        _draw_dynamic(paint, graph, sweep, step, fontsize)
-        head, line = _title(graph, sweep, step)
+        show_step(parts, graph, sweep, step)
+        head, line = sweep_title(graph, sweep, step)
         ax.set_title(f"{head}\n{line}", fontsize=fontsize + 1.5, loc="left")
-    xlim, ylim = _limits(graph)
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
     return ax
 
 
 def draw_sweep(fig, graph, sweep, step=0, fontsize=8, key=None):
-    """The stepper's picture, fast: the static graph comes from a cached backdrop (one per
-    graph and sweep kind, kept on the figure); only the step's changes are drawn on top.
+    """The stepper's figure: the graph drawn once per `key` (default: the graph), then each
+    step only recolours bands, edges and borders and rewrites the two title lines.
 
-    `key` identifies the graph for the cache (default: the graph's nodes and layout).
+    Which sweep (reverse, or forward from one input) is a view choice too: the bands' symbols
+    and colours are set at every call.
     """
     step = int(np.clip(step, 0, len(sweep.steps) - 1))
-    xlim, ylim = _limits(graph)
 
-    def draw_static(f):
-        f.set_layout_engine("none")  # fixed position: no layout engine needed
-        ax = f.add_axes(GRAPH_RECT)
-        ax.set_axis_off()
-        _draw_static(_AxesPainter(ax), graph, sweep.kind, fontsize)
-        ax.set_xlim(*xlim)
-        ax.set_ylim(*ylim)
-        f.text(0.99, 0.005, "grey band: not yet filled in     coloured: filled in     "
-               "dark, thick border: this step", ha="right", va="bottom", fontsize=fontsize - 1,
-               color="#666666")
-        return [(ax, (xlim, ylim))]
+    def build(fig):
+        fig.set_layout_engine("none")
+        ax = fig.add_axes((0.01, 0.02, 0.98, 0.80))  # fixed place: titles sit above it
+        parts = draw_graph_parts(ax, graph, fontsize, animated=True)
+        parts["head"] = fig.text(0.01, 0.985, " ", ha="left", va="top", fontsize=fontsize + 1,
+                                 color="0.35", animated=True)
+        parts["line"] = fig.text(0.01, 0.905, " ", ha="left", va="top", fontsize=fontsize + 2.5,
+                                 animated=True)
+        fig.text(0.99, 0.005, "grey band: not yet filled in     coloured: filled in     "
+                 "dark, thick border: this step", ha="right", va="bottom", fontsize=fontsize - 1,
+                 color="0.4")
+        return parts
 
-    if key is None:
-        key = tuple((n.label, fmt(n.value), tuple(n.parents), graph.positions[n.id],
-                     graph.names.get(n.id)) for n in graph.nodes)
-    bd = backdrop(fig, ("sweep", key, sweep.kind, fontsize), draw_static)
-    _draw_dynamic(_OverlayPainter(fig, bd), graph, sweep, step, fontsize)
-    head, line = _title(graph, sweep, step)
-    fig.text(0.01, 0.985, head, ha="left", va="top", fontsize=fontsize + 1, color="#555555")
-    fig.text(0.01, 0.915, line, ha="left", va="top", fontsize=fontsize + 2.5)
-    return bd
+    parts = keep(fig, ("sweep", graph if key is None else key, fontsize), build)
+    show_step(parts, graph, sweep, step)
+    head, line = sweep_title(graph, sweep, step)
+    parts["head"].set_text(head)
+    parts["line"].set_text(line)
+    return parts

@@ -1,35 +1,34 @@
 """Drawing gradient MSE, bias/variance, the BP/SG ratio and learning curves (sample efficiency).
 
 Every figure about SG says which samples the SG model saw (`protocol_note`): the answer
-depends on it.
+depends on it. Colours: `gradlab.plots.style` (BP blue, SG red, their mixture purple).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.collections import PolyCollection
-from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-BP_COLOR, SG_COLOR, MIX_COLOR = "tab:blue", "tab:red", "tab:purple"
+from ..methods import sample_efficiency as se
+from ..methods.synthetic_gradients import mix
+from .kept import keep
+from .style import color
+
+BP_COLOR, SG_COLOR, MIX_COLOR = color("bp"), color("sg"), color("mix")
 _T975 = {2: 12.71, 3: 4.30, 4: 3.18, 5: 2.78, 6: 2.57, 7: 2.45, 8: 2.36, 9: 2.31, 10: 2.26,
          11: 2.23, 12: 2.20, 15: 2.14, 20: 2.09, 30: 2.05}
+REL_MSE = r"MSE / $\|G\|^2$"
 
 
-_PLAIN = FuncFormatter(lambda v, _pos: f"{v:g}")
-
-
-def _plain_ticks(ax, x_values=None, log_y=True):
-    """Plain-number tick labels (8, 16, 1e+02, ...): mathtext labels (2³, 10²) take most of the
-    time of a redraw."""
+def _plain_ticks(ax, x_values):
+    """Ticks at the values of N (or σ) with plain-number labels (8, 16, 1024 read better than
+    2³, 2⁴, 2¹⁰)."""
+    xs = list(x_values)
+    ax.xaxis.set_major_locator(FixedLocator(xs if len(xs) <= 6 else xs[::2]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
     ax.xaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_minor_locator(NullLocator())
-    if x_values is not None:
-        xs = list(x_values)
-        ax.xaxis.set_major_locator(FixedLocator(xs if len(xs) <= 6 else xs[::2]))
-    ax.xaxis.set_major_formatter(_PLAIN)
-    if log_y:
-        ax.yaxis.set_major_locator(LogLocator(numticks=6))
-    ax.yaxis.set_major_formatter(_PLAIN)
 
 
 def protocol_note(protocol, n=None):
@@ -62,10 +61,10 @@ def mean_band(values):
 
 def _label(lam):
     if lam == 0.0:
-        return "BP (λ = 0)"
+        return r"BP ($\lambda$ = 0)"
     if lam == 1.0:
-        return "SG (λ = 1)"
-    return f"mix λ = {lam:g}"
+        return r"SG ($\lambda$ = 1)"
+    return rf"mix $\lambda$ = {lam:g}"
 
 
 def _color(lam):
@@ -77,26 +76,12 @@ def _color(lam):
 
 
 def draw_mse_curves(fig, result, ax=None, relative=True, log_y=True, show_bias=True,
-                    title=None):
+                    title=None, floor=None):
     """Gradient MSE against the number of samples N for each λ, bias² dashed.
 
-    `result` from `sample_efficiency.mse_vs_samples`."""
+    `result` from `sample_efficiency.mse_vs_samples`. On a log scale, values under `floor`
+    (default: the lowest MSE / 30) are indistinguishable from 0 and are not drawn."""
     ax = ax if ax is not None else fig.add_subplot()
-    draw_mse_lines(ax, result, relative=relative, log_y=log_y, show_bias=show_bias)
-    ax.set_xscale("log", base=2)
-    _plain_ticks(ax, result["n"], log_y)
-    ax.set_xlabel("samples N")
-    ax.set_title(title or f"σ = {result['sigma']:g}: error vs samples (dashed: bias²)",
-                 fontsize=10)
-    ax.grid(True, axis="x", alpha=0.3)
-    return ax
-
-
-def draw_mse_lines(ax, result, relative=True, log_y=True, show_bias=True, floor=None,
-                   legend=True):
-    """The y side of `draw_mse_curves`: the curves, the y scale and ticks, the y label, the
-    legend and horizontal grid lines (a widget keeps the x side in a static layer). On a log
-    scale, values under `floor` (default: the lowest MSE / 30) are not drawn."""
     n = result["n"]
     key = "rel_" if relative else ""
     mse = np.asarray(result[f"{key}mse"], float)
@@ -106,21 +91,20 @@ def draw_mse_lines(ax, result, relative=True, log_y=True, show_bias=True, floor=
         c = _color(lam)
         ax.plot(n, mse[i], "o-", color=c, label=_label(lam), markersize=4)
         if show_bias:
-            # debiased bias²: the run average's own noise (variance / runs) taken out;
-            # values under the floor are indistinguishable from 0 and are not drawn
+            # debiased bias²: the run average's own noise (variance / runs) taken out
             bias = np.asarray(result.get(f"{key}bias2_debiased", result[f"{key}bias2"])[i])
             ax.plot(n, np.where(bias > floor, bias, np.nan), "--", color=c, linewidth=1.2)
     if log_y:
         ax.set_yscale("log")
         ax.set_ylim(bottom=floor)
-    ax.yaxis.set_minor_locator(NullLocator())
-    if log_y:
-        ax.yaxis.set_major_locator(LogLocator(numticks=6))
-    ax.yaxis.set_major_formatter(_PLAIN)
-    ax.set_ylabel("MSE / ‖G‖²" if relative else "MSE = E‖Ĝ − G‖²")
-    if legend:
-        ax.legend(fontsize=8)
-    ax.grid(True, axis="y", alpha=0.3)
+    ax.set_xscale("log", base=2)
+    _plain_ticks(ax, n)
+    ax.set_xlabel("samples $N$")
+    ax.set_ylabel(REL_MSE if relative else r"MSE = $E\|\hat G - G\|^2$")
+    ax.set_title(title or rf"$\sigma$ = {result['sigma']:g}: error vs samples "
+                 r"(dashed: bias$^2$)", fontsize=10, y=1.0)
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
     return ax
 
 
@@ -133,17 +117,17 @@ def draw_bias_variance(fig, result, ax=None, relative=True, log_y=False, title=N
     bias = np.asarray(result.get(f"{key}bias2_debiased", result[f"{key}bias2"]))
     var = np.asarray(result[f"{key}mse"]) - bias
     x = np.arange(len(lams))
-    ax.bar(x, bias, color="0.35", label="bias²")
+    ax.bar(x, bias, color="0.35", label="bias$^2$")
     ax.bar(x, var, bottom=bias, color="tab:orange", alpha=0.8, label="variance")
     best = int(np.argmin(result[f"{key}mse"]))
     ax.plot([x[best]], [result[f"{key}mse"][best] * 1.04], "v", color="k", markersize=6,
             label="lowest MSE")
     ax.set_xticks(x, [f"{v:g}" for v in lams], fontsize=8)
-    ax.set_xlabel("λ  (0 = BP, 1 = SG)")
-    ax.set_ylabel("MSE / ‖G‖²" if relative else "MSE")
+    ax.set_xlabel(r"$\lambda$  (0 = BP, 1 = SG)")
+    ax.set_ylabel(REL_MSE if relative else "MSE")
     if log_y:
         ax.set_yscale("log")
-    ax.set_title(title or "bias² + variance of the mixture", fontsize=10)
+    ax.set_title(title or "bias$^2$ + variance of the mixture", fontsize=10, y=1.0)
     ax.legend(fontsize=8)
     ax.grid(True, axis="y", alpha=0.3)
     return ax
@@ -173,11 +157,11 @@ def draw_ratio(fig, result, ax=None, mark_sigma=None, log_y=True, title=None):
     ax.set_xscale("log")
     if log_y:
         ax.set_yscale("log")
-    _plain_ticks(ax, [v for v in sig if v > 0], log_y)
-    ax.set_xlabel("reward noise σ  (◁ at far left: σ = 0)")
-    ax.set_ylabel("MSE_BP / MSE_SG")
-    ax.set_title(title or f"ratio vs σ at N = {result['n']} (dotted: ceiling b_BP / b_SG)",
-                 fontsize=10)
+    _plain_ticks(ax, [v for v in sig if v > 0])
+    ax.set_xlabel(r"reward noise $\sigma$  (◁ at far left: $\sigma$ = 0)")
+    ax.set_ylabel(r"$\mathrm{MSE}_{BP} / \mathrm{MSE}_{SG}$")
+    ax.set_title(title or rf"ratio vs $\sigma$ at $N$ = {result['n']} "
+                 r"(dotted: ceiling $b_{BP} / b_{SG}$)", fontsize=10, y=1.0)
     ax.legend(fontsize=8, ncols=2)
     ax.grid(True, alpha=0.3, which="both")
     return ax
@@ -186,34 +170,21 @@ def draw_ratio(fig, result, ax=None, mark_sigma=None, log_y=True, title=None):
 def draw_learning_curves(fig, result, ax=None, show="regret", title=None):
     """Bandit learning curves: mean over seeds with a 95 % band, one per λ (`learning_curves`)."""
     ax = ax if ax is not None else fig.add_subplot()
-    draw_learning_lines(ax, result, show=show)
-    ax.set_xlabel("samples (contexts seen)")
-    ax.set_title(title or f"learning curves, σ = {result['sigma']:g}, "
-                 f"{result['seeds']} seeds (95 % bands)", fontsize=10)
-    ax.grid(True, axis="x", alpha=0.3)
-    return ax
-
-
-def draw_learning_lines(ax, result, show="regret"):
-    """The y side of `draw_learning_curves`: curves, bands (one collection for all of them),
-    the y label, the legend and horizontal grid lines."""
     x = result["samples"]
-    bands = []
     for i, lam in enumerate(result["lams"]):
         mean, half = mean_band(result[show][i])
-        finite = np.isfinite(mean)
-        c = _color(lam)
-        ax.plot(x[finite], mean[finite], color=c, label=_label(lam))
-        xs, lo, hi = x[finite], (mean - half)[finite], (mean + half)[finite]
-        bands.append(np.column_stack([np.concatenate([xs, xs[::-1]]),
-                                      np.concatenate([lo, hi[::-1]])]))
-    colors = [_color(lam) for lam in result["lams"]]
-    ax.add_collection(PolyCollection(bands, facecolors=colors, alpha=0.2, linewidths=0))
+        ok = np.isfinite(mean)
+        ax.plot(x[ok], mean[ok], color=_color(lam), label=_label(lam))
+        ax.fill_between(x[ok], (mean - half)[ok], (mean + half)[ok], color=_color(lam),
+                        alpha=0.2, linewidth=0)
     if show == "reward":
         ax.axhline(result["best"], color="0.3", linestyle=":", label="best arm per context")
+    ax.set_xlabel("samples (contexts seen)")
     ax.set_ylabel("regret (best − expected reward)" if show == "regret" else "expected reward")
+    ax.set_title(title or rf"learning curves, $\sigma$ = {result['sigma']:g}, "
+                 f"{result['seeds']} seeds (95 % bands)", fontsize=10, y=1.0)
     ax.legend(fontsize=8)
-    ax.grid(True, axis="y", alpha=0.3)
+    ax.grid(True, alpha=0.3)
     return ax
 
 
@@ -221,12 +192,11 @@ def draw_returns(fig, result, ax=None, random_return=None, title=None):
     """Policy-gradient learning curves (`policy_gradient.learning_curves`): mean true episode
     return against environment steps, 95 % band over seeds, the random policy dotted."""
     ax = ax if ax is not None else fig.add_subplot()
-    colors = {"bp": BP_COLOR, "sg": SG_COLOR, "mix": MIX_COLOR}
     names = {"bp": "BP to the lower layer", "sg": "SG to the lower layer",
-             "mix": "mix λ = 0.5"}
+             "mix": r"mix $\lambda$ = 0.5"}
     for i, method in enumerate(result["methods"]):
         mean, half = mean_band(result["returns"][i])
-        c = colors.get(method, f"C{i}")
+        c = color(method, i)
         ax.plot(result["grid"], mean, color=c, label=names.get(method, method))
         ax.fill_between(result["grid"], mean - half, mean + half, color=c, alpha=0.2,
                         linewidth=0)
@@ -235,8 +205,178 @@ def draw_returns(fig, result, ax=None, random_return=None, title=None):
     ax.set_xlabel("environment steps")
     ax.set_ylabel("episode return")
     noise = result["reward_noise"]
-    ax.set_title(title or f"{result['env_id']}, reward noise σ = {noise:g}, "
-                 f"{result['seeds']} seeds (95 % bands)", fontsize=10)
+    ax.set_title(title or f"{result['env_id']}, reward noise $\\sigma$ = {noise:g}, "
+                 f"{result['seeds']} seeds (95 % bands)", fontsize=10, y=1.0)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(True, alpha=0.3)
     return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# The explorers' figures
+# ---------------------------------------------------------------------------------------------
+
+LAMBDA_GRID = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))  # the bars of the middle panel
+SLIDER_LAMS = tuple(np.round(np.arange(1, 20) * 0.05, 2))  # the λ slider's values in (0, 1)
+BAR_WIDTH = 0.06  # bars stand at their λ; one between two grid values is narrower
+GRID = dict(left=0.06, right=0.99, bottom=0.15, top=0.82, wspace=0.3)  # fixed margins
+
+
+def errors(result, lams):
+    """mse / bias² / variance (also relative to ‖G‖²) of λ·SG + (1 − λ)·BP from every run's
+    cached BP and SG estimates (mixing is linear: any λ comes from the cache), indexed [λ, N]."""
+    est = np.stack([mix(result["sg"], result["bp"], float(lam)) for lam in lams], axis=1)
+    dec = se.error_decomposition(est, result["truth"])
+    norm2 = float(result["truth"] @ result["truth"])
+    out = {"n": result["n"], "lams": np.array(lams, float), "sigma": result["sigma"],
+           "runs": result["runs"]}
+    for k, v in dec.items():
+        out[k] = v
+        out[f"rel_{k}"] = v / norm2
+    return out
+
+
+def _every_lambda(result, lams=SLIDER_LAMS):
+    """`errors` at each of `lams`, from `errors` at λ = 0, ½, 1 only: the mse, the bias² and the
+    variance of λ·SG + (1 − λ)·BP are quadratic in λ, so three values give them all."""
+    three = errors(result, (0.0, 0.5, 1.0))
+    lam = np.asarray(lams, float)[:, None]
+    weights = ((1 - lam) * (1 - 2 * lam), 4 * lam * (1 - lam), lam * (2 * lam - 1))  # Lagrange
+    out = {"n": result["n"], "lams": lam[:, 0]}
+    for k in ("mse", "bias2", "variance", "rel_mse", "rel_bias2", "rel_variance"):
+        out[k] = sum(w * v for w, v in zip(weights, three[k]))
+    for k in ("", "rel_"):  # as in `error_decomposition`
+        out[f"{k}bias2_debiased"] = np.maximum(
+            out[f"{k}bias2"] - out[f"{k}variance"] / max(result["runs"] - 1, 1), 0.0)
+    return out
+
+
+def _at_largest_n(result, lams):
+    """`errors` of the mixtures at the largest N only."""
+    return errors({**result, "bp": result["bp"][:, -1:], "sg": result["sg"][:, -1:]}, lams)
+
+
+def build_sg_vs_bp(fig, result):
+    """The SG-vs-BP explorer's figure: the ratio vs σ and the title; `update_sg_vs_bp` fills the
+    two left panels for a scale. Fixed margins: a change of scale draws the figure again, and
+    constrained layout would cost more than the plot."""
+    fig.set_layout_engine("none")
+    a1, a2, a3 = fig.subplots(1, 3, gridspec_kw=GRID)
+    ratio = result["ratio"]
+    if np.all(np.isfinite(ratio["ratio"])):
+        draw_ratio(fig, ratio, ax=a3, mark_sigma=result["sigma"],
+                   title=rf"$\mathrm{{MSE}}_{{BP}} / \mathrm{{MSE}}_{{SG}}$ at $N$ = {ratio['n']}")
+    else:  # never let a redraw fail on an undefined ratio
+        a3.text(0.5, 0.5, "ratio undefined", ha="center", transform=a3.transAxes)
+    what = "sufficient" if result["sufficient"] else "local sufficiency BROKEN"
+    fig.suptitle(f"{result['contexts']} contexts, m = {result['m']}, {what}, "
+                 f"{result['runs']} runs — {protocol_note(result['protocol'])}", fontsize=10)
+    return {"axes": (a1, a2), "scale": None}
+
+
+def _draw_scale(a1, a2, result, log_y, relative):
+    """The two left panels for one scale: MSE vs N of BP and SG (the y range covers the
+    mixture at every λ of the slider, so it stays put while λ moves), the bias² and variance
+    bars over the λ grid at the largest N; the mixture's artists, empty and animated (moved by
+    `update_sg_vs_bp`, blitted over the cached figure)."""
+    key = "rel_" if relative else ""
+    ends, every = errors(result, (0.0, 1.0)), _every_lambda(result)
+    floor = (min(np.nanmin(ends[f"{key}mse"]), np.nanmin(every[f"{key}mse"])) / 30
+             if log_y else 0.0)
+    draw_mse_curves(None, ends, ax=a1, relative=relative, log_y=log_y, floor=floor,
+                    title=rf"$\sigma$ = {result['sigma']:g}: error vs $N$ (dashed: bias$^2$)")
+    n = result["n"]
+    for values in (every[f"{key}mse"], every[f"{key}bias2_debiased"]):
+        ok = values > floor
+        a1.update_datalim(np.column_stack([np.broadcast_to(n, values.shape)[ok], values[ok]]))
+    a1.autoscale_view()
+    mix_mse = a1.plot([], [], "o-", color=MIX_COLOR, markersize=4, animated=True,
+                      label=r"$\lambda$ SG + (1 − $\lambda$) BP")[0]
+    mix_bias = a1.plot([], [], "--", color=MIX_COLOR, linewidth=1.2, animated=True)[0]
+    a1.legend(fontsize=8, loc="lower left" if log_y else "center right")
+    lam_text = a1.text(0.98, 0.97, "", transform=a1.transAxes, ha="right", va="top",
+                       color=MIX_COLOR, animated=True)
+
+    grid = _at_largest_n(result, LAMBDA_GRID)
+    mse, bias = grid[f"{key}mse"][:, 0], grid[f"{key}bias2_debiased"][:, 0]
+    a2.bar(LAMBDA_GRID, bias, BAR_WIDTH, color="0.35", label="bias$^2$")
+    a2.bar(LAMBDA_GRID, mse - bias, BAR_WIDTH, bottom=bias, color="tab:orange", alpha=0.8,
+           label="variance")
+    a2.set_ylim(0, 1.1 * np.nanmax(mse))
+    chosen = {"bias": Rectangle((0, 0), 0, 0, color="0.35"),
+              "variance": Rectangle((0, 0), 0, 0, color="tab:orange", alpha=0.8),
+              "outline": Rectangle((0, 0), 0, 0, fill=False, edgecolor="k", linewidth=1.5)}
+    for patch in chosen.values():
+        patch.set_animated(True)
+        a2.add_patch(patch)
+    best = a2.plot([], [], ls="", marker="v", color="k", markersize=6, animated=True)[0]
+    handles, labels = a2.get_legend_handles_labels()
+    a2.legend([Line2D([], [], ls="", marker="v", color="k", markersize=6), *handles,
+               Patch(fill=False, edgecolor="k", linewidth=1.5)],
+              ["lowest MSE", *labels, r"$\lambda$ of the slider"], fontsize=8)
+    a2.set_xlim(-0.07, 1.07)
+    a2.set_xticks(LAMBDA_GRID, [f"{v:g}" for v in LAMBDA_GRID], fontsize=8)
+    a2.set_xlabel(r"$\lambda$  (0 = BP, 1 = SG)")
+    a2.set_ylabel(REL_MSE if relative else "MSE")
+    a2.set_title(rf"$N$ = {n[-1]}: bias$^2$ + variance", fontsize=10, y=1.0)
+    a2.grid(True, axis="y", alpha=0.3)
+    return dict(key=key, floor=floor, mix_mse=mix_mse, mix_bias=mix_bias, lam_text=lam_text,
+                chosen=chosen, best=best)
+
+
+def update_sg_vs_bp(artists, result, lam=0.5, log_y=True, relative=True):
+    """Draw the two left panels again if the scale changed; then move the mixture
+    λ·SG + (1 − λ)·BP: its curves, its bar (outlined), the lowest MSE among the grid and λ."""
+    if artists["scale"] != (log_y, relative):
+        for ax in artists["axes"]:
+            ax.clear()
+        artists.update(_draw_scale(*artists["axes"], result, log_y, relative),
+                       scale=(log_y, relative))
+    key, floor = artists["key"], artists["floor"]
+    lam = round(float(lam), 2)
+    if 0.0 < lam < 1.0:
+        e = errors(result, (lam,))
+        bias = e[f"{key}bias2_debiased"][0]
+        artists["mix_mse"].set_data(result["n"], e[f"{key}mse"][0])
+        artists["mix_bias"].set_data(result["n"], np.where(bias > floor, bias, np.nan))
+    else:  # λ = 0 and λ = 1 are the BP and SG curves
+        artists["mix_mse"].set_data([], [])
+        artists["mix_bias"].set_data([], [])
+    artists["lam_text"].set_text(rf"$\lambda$ = {lam:g}")
+    grid = sorted(set(LAMBDA_GRID) | {lam})
+    at_n = _at_largest_n(result, grid)
+    mse, k = at_n[f"{key}mse"][:, 0], grid.index(lam)
+    bias = at_n[f"{key}bias2_debiased"][k, 0]
+    on_grid = lam in LAMBDA_GRID
+    width = BAR_WIDTH if on_grid else 0.6 * BAR_WIDTH
+    x0 = lam - width / 2
+    fill = 0.0 if on_grid else width  # a bar of the grid is drawn already
+    artists["chosen"]["bias"].set_bounds(x0, 0, fill, bias)
+    artists["chosen"]["variance"].set_bounds(x0, bias, fill, mse[k] - bias)
+    artists["chosen"]["outline"].set_bounds(x0, 0, width, mse[k])
+    i = int(np.argmin(mse))
+    artists["best"].set_data([grid[i]], [mse[i] * 1.04])
+
+
+def draw_sg_vs_bp_view(fig, result, lam=0.5, log_y=True, relative=True):
+    """The SG-vs-BP explorer's figure: drawn once per result; a scale redraws the two left
+    panels, λ moves the mixture's animated artists."""
+    artists = keep(fig, (result,), lambda fig: build_sg_vs_bp(fig, result))
+    update_sg_vs_bp(artists, result, lam, bool(log_y), bool(relative))
+
+
+def draw_learning_view(fig, result, show="regret"):
+    """The bandit explorer's figure: the title once per result; the panel is animated (drawn
+    over the cached figure) and drawn again for regret or reward."""
+    def build(fig):
+        ax = fig.subplots()
+        ax.set_animated(True)
+        what = "sufficient" if result["sufficient"] else "local sufficiency BROKEN"
+        fig.suptitle(f"m = {result['m']}, {what}; lower layer gets $\\lambda$ SG + "
+                     r"(1 − $\lambda$) BP, upper layer fixed — SG module updated online on past "
+                     "batches", fontsize=10)
+        return {"ax": ax}
+
+    ax = keep(fig, (result,), build)["ax"]
+    ax.clear()
+    draw_learning_curves(fig, result, ax=ax, show=show)

@@ -12,62 +12,18 @@ either problem is drawn as a divergence ("diverged at step k"), never raised.
 from __future__ import annotations
 
 import ipywidgets as W
-from matplotlib.legend import Legend
 
 from ..methods.backward_sgd import WINDOW_MODES, digits_orders, orders_2d
-from ..plots.backward_sgd import (
-    digits_curves,
-    digits_frame,
-    orders_2d_frame,
-    orders_2d_paths,
-    orders_2d_steps,
-)
-from .base import Explorer, overlay, overlay_axes, static_layer
-
-DPI = 80  # light figures: a view-only change redraws in a fraction of a second
+from ..plots.backward_sgd import draw_digits_view, draw_orders_view
+from .base import Explorer
 
 STYLE = {"description_width": "initial"}
-
-
-def _light(fig):
-    """Fixed margins instead of constrained layout (the layout pass costs more than the plot)."""
-    fig.set_dpi(DPI)
-    if fig.get_layout_engine() is not None:
-        fig.set_layout_engine("none")
 
 
 def orders_2d_compute(lr, batch_size, window, mode, seed, n_steps):
     """The 2-D explorer's computation (see `gradlab.methods.backward_sgd.orders_2d`)."""
     return orders_2d(lr=lr, batch_size=batch_size, window=window, mode=mode, seed=seed,
                      n_steps=n_steps)
-
-
-LEFT, RIGHT = [0.04, 0.06, 0.47, 0.86], [0.56, 0.1, 0.42, 0.78]  # room for 2-line titles
-
-
-def _orders_frame(result):
-    def draw_static(fig):
-        _light(fig)
-        ax1, ax2 = fig.add_axes(LEFT), fig.add_axes(RIGHT)
-        orders_2d_frame(ax1, ax2, result)
-        ax2.yaxis.set_visible(False)
-        return ax1, ax2
-    return draw_static
-
-
-def draw_orders(fig, result, show_cloud=True, show_windowed=True, log_steps=True):
-    """The landscape, limits and step axis are a static layer (per result); the paths, the
-    legend and the step sizes' y axis are drawn on top of it."""
-    _light(fig)
-    ax1, ax2 = static_layer(fig, result, "frame", _orders_frame(result))
-    lines = orders_2d_paths(result, show_cloud=show_cloud, show_windowed=show_windowed)
-    for line in lines:
-        overlay(fig, ax1, line)
-    fig.add_artist(Legend(ax1, [ln for ln in lines if not ln.get_label().startswith("_")],
-                          [ln.get_label() for ln in lines if not ln.get_label().startswith("_")],
-                          fontsize=7, loc="upper right"))
-    orders_2d_steps(overlay_axes(fig, ax2), result, show_windowed=show_windowed,
-                    log_steps=log_steps)
 
 
 def backward_sgd_explorer(lr=0.5, batch_size=1, window=4, mode="sliding", seed=0, n_steps=120):
@@ -93,9 +49,9 @@ def backward_sgd_explorer(lr=0.5, batch_size=1, window=4, mode="sliding", seed=0
                                style=STYLE, continuous_update=False),
         "show_cloud": W.Checkbox(value=True, description="backward limits of other seeds"),
         "show_windowed": W.Checkbox(value=True, description="windowed variant"),
-        "log_steps": W.Checkbox(value=True, description="log₁₀ steps"),
+        "log_steps": W.Checkbox(value=True, description="log steps"),
     }
-    return Explorer(controls, orders_2d_compute, draw_orders,
+    return Explorer(controls, orders_2d_compute, draw_orders_view,
                     view=("show_cloud", "show_windowed", "log_steps"), figsize=(11, 4.6),
                     title="Backward SGD: the same steps, composed newest-first from θ₀")
 
@@ -106,32 +62,6 @@ def digits_compute(lr, window, mode, n_steps, seed, backward_steps, progress=Non
     return digits_orders(lr=lr, n_steps=n_steps, batch_size=16, windows=(window,),
                          modes=(mode,), backward_steps=backward_steps, seed=seed,
                          progress=progress)
-
-
-DIGITS_RECTS = [[x0, 0.13, 0.26, 0.78] for x0 in (0.06, 0.39, 0.72)]
-
-
-def _digits_frame(result):
-    def draw_static(fig):
-        _light(fig)
-        axes = [fig.add_axes(rect) for rect in DIGITS_RECTS]
-        digits_frame(axes, result, light=True)
-        for ax in axes:
-            ax.xaxis.set_visible(False)
-        for ax in (axes[0], axes[2]):
-            ax.yaxis.set_visible(False)
-        return axes
-    return draw_static
-
-
-def draw_digits_view(fig, result, x_axis="steps", log_loss=True):
-    """Frames, two titles and the accuracy axis are a static layer (per result); the curves,
-    the x axes and the loss and step axes are drawn on top of it."""
-    _light(fig)
-    a1, a2, a3 = static_layer(fig, result, "frame", _digits_frame(result))
-    live = [overlay_axes(fig, a1, x=True, y=True), overlay_axes(fig, a2, x=True, y=False),
-            overlay_axes(fig, a3, x=True, y=True)]
-    digits_curves(live, result, x_axis=x_axis, log_loss=log_loss, light=True)
 
 
 def digits_order_explorer(lr=0.6, window=4, mode="blocked", n_steps=100, seed=0,

@@ -24,12 +24,6 @@ def measure(fixed=16, largest=64, hidden=32, repeat=5, clock="wall", progress=No
                               clock=clock)
 
 
-def draw(fig, result, **view):
-    """The two sweeps, compact (fixed margins, no overall title), the static part rendered once
-    per display setting: redraws must be quick."""
-    return draw_jacobian_cost_widget(fig, result, **view)
-
-
 def jacobian_cost_explorer():
     """Time jacfwd and jacrev as n and m vary; see where they cross."""
     style = {"description_width": "initial"}
@@ -50,7 +44,7 @@ def jacobian_cost_explorer():
         "log_y": W.Checkbox(value=True, description="log y"),
         "crossover": W.Checkbox(value=True, description="mark crossover"),
     }
-    return Explorer(controls, measure, draw,
+    return Explorer(controls, measure, draw_jacobian_cost_widget,
                     view=("show", "log_x", "log_y", "crossover"), run_button=True,
                     figsize=(10, 4),
                     title="Full Jacobian: n JVPs (forward) vs m VJPs (reverse)")

@@ -16,18 +16,18 @@ import numpy as np
 from ..methods import forward_gradient as fg
 from ..models.test_functions import FUNCTIONS
 from ..plots import forward_gradient as P
-from .base import Explorer, overlay_axes, static_layer
+from ..plots.kept import keep, keep_choice
+from .base import Explorer
 
 DIMENSIONS = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 DIRECTIONS = (1, 2, 4, 8, 16, 32, 64)
 _STYLE = {"description_width": "initial"}
 
 
-def _fixed_layout(fig, **margins):
-    """Fixed margins instead of constrained layout: measuring every tick label to place the axes
-    took over half of each redraw. Call before drawing; `margins` as for subplots_adjust."""
-    fig.set_layout_engine("none")
-    fig.subplotpars.update(**margins)  # (subplots_adjust refuses once a layout engine was set)
+# Fixed margins (fractions of the figure) instead of constrained layout: measuring every tick
+# label to place the axes took about half of each full redraw.
+PANELS_MARGINS = dict(left=0.075, right=0.975, bottom=0.12, top=0.88, wspace=0.22)
+HISTOGRAM_MARGINS = dict(left=0.1, right=0.98, bottom=0.13, top=0.91)
 
 
 # ----------------------------------------------------------------------------------------
@@ -76,51 +76,33 @@ def paths_compute(function="beale", lr=0.01, steps=1000, K=1, n_seeds=5, seed=0,
                                        first_seed=seed, progress=progress)
 
 
-PANELS_MARGINS = dict(left=0.075, right=0.99, bottom=0.12, top=0.9, wspace=0.22)
-
-
-def _test_function_frame(result):
-    """Everything but the loss panel's x axis and curves: the suptitle, the contour panel with
-    its paths, the loss panel's log y axis (its range set by the curves, which are the same
-    against iterations or seconds)."""
-    def draw_static(fig):
-        _fixed_layout(fig, **PANELS_MARGINS)
-        P.draw_test_function(fig, result)
-        ax2 = fig.axes[1]
-        for line in ax2.get_lines():
-            line.set_visible(False)
-        ax2.get_legend().remove()
-        ax2.xaxis.set_visible(False)
-        return fig.axes[1:2]
-    return draw_static
-
-
 def _draw_test_function(fig, result, x_axis="iteration"):
-    """The static layer, then the loss curves, x axis and legend on top."""
-    (ax2,) = static_layer(fig, result, "frame", _test_function_frame(result))
-    P.loss_lines(overlay_axes(fig, ax2, x=True, y=False), result, x_axis=x_axis)
-    return fig
+    """`P.draw_test_function` with fixed margins, kept: the contour panel and the title are
+    drawn once per result; the loss panel is drawn once per x axis, both in the same place, and
+    marked animated, so a switch redraws that panel only (blitted)."""
+    def build(fig):
+        ax1, ax2 = fig.subplots(1, 2, gridspec_kw=PANELS_MARGINS)
+        P.draw_contour_paths(ax1, result)
+        fig.suptitle(P.test_function_title(result), fontsize=10)
+        loss = {"iteration": ax2, "time": fig.add_subplot(ax2.get_subplotspec())}
+        for choice, ax in loss.items():
+            P.draw_loss_curves(ax, result, choice)
+            ax.set_animated(True)
+        return loss
 
-
-HISTOGRAM_MARGINS = dict(left=0.1, right=0.98, bottom=0.13, top=0.91)
-
-
-def _histogram_frame(result):
-    def draw_static(fig):
-        _fixed_layout(fig, **HISTOGRAM_MARGINS)
-        ax = fig.add_subplot(1, 1, 1)
-        ax.set_title(P.cosine_title(result))
-        ax.xaxis.set_visible(False)
-        ax.yaxis.set_visible(False)
-        return (ax,)
-    return draw_static
+    fig.set_layout_engine("none")
+    for choice, ax in keep(fig, (result,), build).items():
+        ax.set_visible(choice == x_axis)
 
 
 def _draw_histogram(fig, result, quantity="cosine"):
-    """Frame and title are a static layer; the histogram and both axes are drawn on top."""
-    (ax,) = static_layer(fig, result, "frame", _histogram_frame(result))
-    return P.draw_cosine_histogram(fig, result, quantity=quantity,
-                                   ax=overlay_axes(fig, ax, x=True, y=True), title=False)
+    """`P.draw_cosine_histogram` with fixed margins, one kept drawing per quantity."""
+    def build(sub):
+        ax = sub.subplots(gridspec_kw=HISTOGRAM_MARGINS)
+        P.draw_cosine_histogram(sub, result, quantity=quantity, ax=ax)
+
+    fig.set_layout_engine("none")
+    keep_choice(fig, (result,), quantity, build)
 
 
 def beale_rosenbrock_explorer():
@@ -164,7 +146,12 @@ METHOD_LABELS = ("backprop", "forward K=1", "forward K=4", "activity")
 
 def digits_compute(model="mlp", methods=("backprop", "forward K=1", "activity"),
                    lr_scale=1.0, steps=200, n_seeds=2, progress=None):
-    """Train `model` by the chosen methods (their tuned η times lr_scale) for n_seeds seeds."""
+    """Train `model` by the chosen methods for n_seeds seeds, each at its own tuned learning
+    rate (`fg.DIGITS_METHODS`) times lr_scale.
+
+    This is not the paper's protocol: Baydin et al. train backprop and forward gradient with
+    one common η₀; here every method keeps its own tuned rate and lr_scale multiplies them all.
+    """
     specs = []
     for spec in fg.DIGITS_METHODS[model]:
         if spec["label"] in methods:
@@ -175,40 +162,28 @@ def digits_compute(model="mlp", methods=("backprop", "forward K=1", "activity"),
                                      seeds=range(int(n_seeds)), progress=progress)
 
 
-def _digits_frame(result, metric):
-    """The suptitle and the panels' y axes for one metric choice; the loss range covers the
-    curves against iterations and against seconds, so it stays put when x_axis changes."""
-    def draw_static(fig):
-        _fixed_layout(fig, **PANELS_MARGINS)
-        keys = P.digits_keys(metric)
-        axes = np.atleast_1d(fig.subplots(1, len(keys)))
-        for x_axis in ("iteration", "time"):  # invisible: for the y range only
-            for artist in P.digits_lines(axes, result, keys, x_axis, legend=False):
-                artist.set_visible(False)
-        P.digits_y_axes(axes, keys)
-        for ax in axes:
-            ax.xaxis.set_visible(False)
-        fig.suptitle(P.digits_suptitle(result), fontsize=10)
-        return list(axes)
-    return draw_static
-
-
 def _draw_digits(fig, result, metric="both", x_axis="iteration"):
-    if not result["runs"]:
-        _fixed_layout(fig, **PANELS_MARGINS)
-        ax = fig.add_subplot(1, 1, 1)
-        ax.text(0.5, 0.5, "choose at least one method", ha="center", va="center")
-        ax.set_axis_off()
-        return fig
-    axes = static_layer(fig, result, ("frame", metric), _digits_frame(result, metric))
-    live = [overlay_axes(fig, ax, x=True, y=False) for ax in axes]
-    P.digits_lines(live, result, P.digits_keys(metric), x_axis)
-    return fig
+    """`P.draw_digits_curves` with fixed margins, one kept drawing per (metric, x axis)."""
+    def build(sub):
+        if not result["runs"]:
+            sub.text(0.5, 0.5, "choose at least one method", ha="center", va="center")
+            return
+        keys = P.digits_keys(metric)
+        axes = np.atleast_1d(sub.subplots(1, len(keys), gridspec_kw=PANELS_MARGINS))
+        P.digits_lines(axes, result, keys, x_axis)
+        P.digits_y_axes(axes, keys)
+        sub.suptitle(P.digits_suptitle(result), fontsize=10)
+
+    fig.set_layout_engine("none")
+    keep_choice(fig, (result,), (metric, x_axis), build)
 
 
 def digits_training_explorer():
     """Training curves on the 8×8 digits: backprop vs forward gradients vs activity-perturbed
-    forward gradients, against iterations or (our engines') wall-clock. Press Run."""
+    forward gradients, against iterations or (our engines') CPU time. Press Run.
+
+    The learning-rate slider multiplies each method's own tuned rate (the rates differ by up to
+    100×); it does not give the paper's setting of one common η₀ for all methods."""
     controls = {
         "model": W.ToggleButtons(options=[("MLP 64-128-128-10", "mlp"),
                                           ("logistic regression", "logreg")],
@@ -217,8 +192,10 @@ def digits_training_explorer():
                                     value=("backprop", "forward K=1", "activity"),
                                     description="methods", rows=4),
         "lr_scale": W.FloatLogSlider(value=1.0, base=10, min=-2, max=2, step=0.25,
-                                     description="η × tuned", style=_STYLE,
-                                     continuous_update=False),
+                                     description="× each method's tuned η", style=_STYLE,
+                                     continuous_update=False,
+                                     tooltip="multiplies every method's own tuned learning "
+                                     "rate (not one common η as in Baydin et al.)"),
         "steps": W.SelectionSlider(options=(50, 100, 200, 500, 1000, 2000), value=200,
                                    description="steps", continuous_update=False),
         "n_seeds": W.IntSlider(value=2, min=1, max=5, description="seeds",

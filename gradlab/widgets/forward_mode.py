@@ -14,8 +14,6 @@ from ..estimators.finite_differences import EXAMPLES, tangent_study
 from ..plots.forward_mode import draw_forward_explorer
 from .base import Explorer
 
-DPI = 80  # light figures: the redraw is pasting a cached backdrop plus a few lines
-
 
 def forward_mode_study(function, x, y, angle):
     """The explorer's computation: `tangent_study` of EXAMPLES[function] at the chosen point,
@@ -31,14 +29,10 @@ def forward_mode_study(function, x, y, angle):
     return study
 
 
-def _draw(fig, study, log10_h):
-    fig.set_dpi(DPI)
-    draw_forward_explorer(fig, study, log10_h=log10_h)
-
-
 def forward_mode_explorer(function="x·sin(3x) + 1", x=0.7, y=-0.4, angle=60.0, log10_h=-4.0):
     """Pick a function, a point and a direction: see the tangent (the JVP) and how far forward
-    and central differences are from it as h shrinks. Moving h only redraws."""
+    and central differences are from it as h shrinks. Moving h only redraws; moving the
+    point or the direction recomputes and moves lines on the kept figure."""
     style = {"description_width": "initial"}
     controls = {
         "function": W.Dropdown(options=list(EXAMPLES), value=function, description="f",
@@ -52,7 +46,7 @@ def forward_mode_explorer(function="x·sin(3x) + 1", x=0.7, y=-0.4, angle=60.0, 
         "log10_h": W.FloatSlider(value=log10_h, min=-16.0, max=0.0, step=0.25,
                                  description="log₁₀ h", style=style),
     }
-    explorer = Explorer(controls, forward_mode_study, _draw, view=("log10_h",),
+    explorer = Explorer(controls, forward_mode_study, draw_forward_explorer, view=("log10_h",),
                         figsize=(10, 3.6), title="Forward mode: the JVP as a tangent, and "
                         "finite differences against it")
 

@@ -13,8 +13,6 @@ from ..ad.graph import EXAMPLES, forward_sweep, reverse_sweep, trace_example
 from ..plots.reverse_mode import draw_sweep
 from .base import Explorer
 
-DPI = 80
-
 
 def sweep_record(expression):
     """The stepper's computation: the expression's graph, its reverse sweep, and one forward
@@ -28,11 +26,9 @@ def sweep_record(expression):
 
 
 def _draw(fig, record, mode, seed, step):
-    fig.set_dpi(DPI)
     sweeps = record["forward"]
     sweep = record["reverse"] if mode == "reverse" else sweeps[min(max(seed, 0), len(sweeps) - 1)]
-    key = (record["name"], mode)  # the static layer does not depend on the seed
-    draw_sweep(fig, record["graph"], sweep, step, key=key)
+    draw_sweep(fig, record["graph"], sweep, step)  # drawn once per graph, then recoloured
 
 
 def _n_steps(record, mode):

@@ -20,6 +20,8 @@ from ..plots import synthetic_gradients as P
 from .base import Explorer
 
 _STYLE = {"description_width": "initial"}
+METRICS = {"cos_delta": "cos(δ, δ of backprop)", "relerr_delta": "relative error of δ",
+           "cos_update": "cos(ΔW, ΔW of backprop)", "relerr_update": "relative error of ΔW"}
 WIDTH = 64  # hidden units per layer in the widgets: small, so the defaults take seconds
 
 
@@ -77,7 +79,7 @@ def feedback_explorer():
                               continuous_update=False),
         "seed": W.IntSlider(value=0, min=0, max=9, description="seed",
                             continuous_update=False),
-        "metric": W.Dropdown(options=[(v, k) for k, v in P.METRIC_LABELS.items()],
+        "metric": W.Dropdown(options=[(v, k) for k, v in METRICS.items()],
                              value="cos_delta", description="show", style=_STYLE),
         "smooth": W.IntSlider(value=10, min=1, max=50, description="smoothing (steps)",
                               style=_STYLE, continuous_update=False),
