@@ -705,36 +705,11 @@ def _claims_strongly_convex(results):
     return out
 
 
-def draw_orders(fig, rows, title, label=lambda r: f"batch {r['batch_size']}"):
-    """Left: ‖θₙ₊₁ − θₙ‖ of both orders (median over streams) against the predicted rate.
-    Right: tail spread within a stream after N steps, as N grows."""
-    ax1, ax2 = fig.subplots(1, 2)
-    for color, row in zip(("C0", "C2", "C4"), rows):
-        sb = np.median(row["steps_backward"], axis=1)
-        sf = np.median(row["steps_forward"], axis=1)
-        n = np.arange(len(sb))
-        ax1.semilogy(n, np.maximum(sf, 1e-17), color=color, alpha=0.35, lw=1)
-        ax1.semilogy(n, np.maximum(sb, 1e-17), color=color, lw=1.6,
-                     label=f"{label(row)}: backward (forward faint)")
-        k = row["fit_start"]
-        ax1.semilogy(n[k:], sb[k] * np.exp(row["prediction"]["lyapunov"] * (n[k:] - k)),
-                     color="k", ls="--", lw=1)
-        cps = row["checkpoints"]
-        ax2.semilogy(cps, np.mean(row["tail_spread_backward"], axis=1), "o-", color=color,
-                     label=f"{label(row)}: backward")
-        ax2.semilogy(cps, np.mean(row["tail_spread_forward"], axis=1), "s:", color=color,
-                     alpha=0.6, label=f"{label(row)}: forward")
-    ax1.set(xlabel="step n", ylabel="‖θₙ₊₁ − θₙ‖ (median over streams)",
-            title=f"{title}: step sizes (dashed: predicted rate)")
-    ax1.legend(fontsize=7)
-    ax2.set(xlabel="steps N", ylabel="spread of a stream's last N/4 iterates",
-            title="within one stream: a point vs a distribution")
-    ax2.legend(fontsize=7)
-
-
 def _plot_strongly_convex(results):
+    from ..plots import backward_sgd as plots
+
     fig = new_figure((12, 4.2))
-    draw_orders(fig, results["rows"], "strongly convex least squares")
+    plots.draw_orders(fig, results["rows"], "strongly convex least squares")
     return {"orders": fig}
 
 
@@ -929,9 +904,10 @@ def _claims_contractive_net(results):
 
 
 def _plot_contractive_net(results):
+    from ..plots import backward_sgd as plots
+
     fig = new_figure((12, 4.2))
-    draw_orders(fig, results["rows"], "contractive digits MLP",
-                 label=lambda r: f"batch {r['batch_size']}")
+    plots.draw_orders(fig, results["rows"], "contractive digits MLP")
     return {"orders": fig}
 
 
