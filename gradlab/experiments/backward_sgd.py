@@ -705,15 +705,19 @@ def _claims_strongly_convex(results):
     return out
 
 
-def _plot_strongly_convex(results):
-    from ..plots import backward_sgd as plots
+def orders_plot(title):
+    """The plot function of an experiment whose results hold `both_orders` rows."""
+    def plot(results):
+        from ..plots import backward_sgd as plots
 
-    fig = new_figure((12, 4.2))
-    plots.draw_orders(fig, results["rows"], "strongly convex least squares")
-    return {"orders": fig}
+        fig = new_figure((12, 4.2))
+        plots.draw_orders(fig, results["rows"], title)
+        return {"orders": fig}
+
+    return plot
 
 
-register(f"{TOPIC}/strongly-convex", plot=_plot_strongly_convex,
+register(f"{TOPIC}/strongly-convex", plot=orders_plot("strongly convex least squares"),
          headlines=_headlines_strongly_convex, claims=_claims_strongly_convex,
          description="Strongly convex least squares (n=200, d=10, batch 8 and 16, η=0.3): "
                      "both orders' step sizes against the rate the batch Hessians predict, "
@@ -903,15 +907,7 @@ def _claims_contractive_net(results):
     ]
 
 
-def _plot_contractive_net(results):
-    from ..plots import backward_sgd as plots
-
-    fig = new_figure((12, 4.2))
-    plots.draw_orders(fig, results["rows"], "contractive digits MLP")
-    return {"orders": fig}
-
-
-register(f"{TOPIC}/contractive-net", plot=_plot_contractive_net,
+register(f"{TOPIC}/contractive-net", plot=orders_plot("contractive digits MLP"),
          headlines=_headlines_contractive_net, claims=_claims_contractive_net,
          description="A tanh MLP on the digits made locally contractive by weight decay and "
                      "pretrained to a minimum: both orders from there, step decay against the "
