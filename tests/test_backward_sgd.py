@@ -321,9 +321,9 @@ def test_digits_mlp_gradients_by_gradlab_match_hand_written_backprop():
 def test_the_experiments_are_registered():
     from gradlab.experiments import names, select
 
-    assert {"backward-sgd/ar1", "backward-sgd/least-squares",
-            "backward-sgd/digits-mlp"} <= set(names())
-    assert len(select("backward-sgd")) == 3
+    assert {"backward-sgd/ar1", "backward-sgd/least-squares", "backward-sgd/digits-mlp",
+            "backward-sgd/strongly-convex", "backward-sgd/contractive-net"} <= set(names())
+    assert len(select("backward-sgd")) == 5
 
 
 @pytest.mark.parametrize("name", ["backward-sgd/ar1", "backward-sgd/least-squares"])
@@ -354,6 +354,9 @@ def test_quick_digits_experiment_compares_at_equal_steps_and_compute(tmp_path):
     from gradlab.experiments import get, run_and_save
 
     record = run_and_save(get("backward-sgd/digits-mlp"), tmp_path, quick=True)
+    # outside the claim's regime: a "not tested" claim, never a verdict
+    assert [c["verdict"] for c in record["claims"]] == ["not tested"]
+    assert all(c["n_seeds"] >= 3 for c in record["claims"])
     heads = {h["name"]: h for h in record["headlines"]}
     assert any(n.startswith("forward SGD at sliding") for n in heads)
     assert any(n.startswith("blocked k=") for n in heads)
@@ -376,3 +379,209 @@ def test_digits_orders_counts_compute_and_matches_forward_budget():
     # forward SGD is run long enough for the largest budget (equal compute)
     assert c["forward"]["evals"][-1] >= 33
     assert np.all(np.isfinite(c["forward"]["loss"]))
+
+
+# --------------------------------------------------------------------------------------------
+# Where the claim lives: strongly convex least squares and a locally contractive network
+# --------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sc():
+    from gradlab.experiments.backward_sgd import _sc_settings, strongly_convex_problem
+
+    s = _sc_settings(quick=True)
+    return strongly_convex_problem(s), s
+
+
+def test_strongly_convex_problem_and_the_spectrum_of_its_batch_hessians(sc):
+    problem, s = sc
+    lr, d = s["lr"], problem.dim
+    lam = np.linalg.eigvalsh(problem.hessian)
+    assert lam[0] > 0.05                                  # strongly convex: E H_B ≻ 0
+    for b in s["batch_sizes"]:
+        batches = problem.sample_batches(np.random.default_rng(b), 500, b)
+        eig = np.linalg.eigvalsh(np.eye(d) - lr * problem.batch_hessian(batches))
+        unit = np.sum(np.abs(eig - 1) < 1e-12, axis=1)
+        # rank H_B ≤ b: at least d − b eigenvalues of I − ηH_B equal 1 (exactly, rows generic)
+        assert np.all(unit == max(d - b, 0))
+        # no map expands: η λ_max(H_B) < 2, so every |1 − ηλ| ≤ 1
+        assert np.all(np.abs(eig) <= 1 + 1e-12)
+        if b >= d:
+            assert np.all(np.abs(eig) < 1)                # each map a strict contraction
+
+
+@pytest.mark.parametrize("b", [8, 16])
+def test_least_squares_contraction_rate_matches_the_batch_hessian_spectrum(sc, b):
+    """Measured slope of log‖θ̃ₙ₊₁ − θ̃ₙ‖ = top Lyapunov exponent of ∏(I − ηH_B), computed from
+    the batch Hessians alone; the worst-case rate log max‖I − ηH_B‖ is a valid but loose bound."""
+    problem, s = sc
+    lr, runs, n = s["lr"], 6, 300
+    batches = problem.sample_batches(np.random.default_rng([3, b]), n, b, n_runs=runs)
+    out = io.both_orders(problem.grad, np.zeros((runs, problem.dim)), batches, lr)
+    pred = io.contraction_predictions(problem, lr, b, np.random.default_rng(4), n_steps=2000,
+                                      n_runs=4)
+    measured = np.mean(out["slopes"])
+    assert measured == pytest.approx(pred["lyapunov"], rel=0.12)
+    assert pred["lyapunov"] == pytest.approx(pred["small_lr"], rel=0.1)   # ηλ_min ≈ 0.026
+    steps = out["steps_backward"]
+    if b >= problem.dim:
+        # c = max ‖I − ηH_B‖ over each stream's own batches: ‖θ̃ₙ₊₁ − θ̃ₙ‖ ≤ cⁿ‖Tₙ₊₁(θ₀) − θ₀‖
+        eye = np.eye(problem.dim)
+        for r in range(runs):
+            norms = np.linalg.norm(eye - lr * problem.batch_hessian(batches[:, r]), ord=2,
+                                   axis=(-2, -1))
+            c = norms.max()
+            assert c < 1 and np.log(c) > 0.1 * measured   # true, and ~100× too slow a rate
+            first = np.linalg.norm(lr * problem.grad(np.zeros((n, problem.dim)), batches[:, r]),
+                                   axis=-1)
+            assert np.all(steps[:, r] <= c ** np.arange(n) * first * (1 + 1e-9))
+    else:
+        assert pred["worst_case_c"] >= 1 - 1e-12      # singular batches: no worst-case rate
+
+
+def test_backward_collapses_to_a_point_per_stream_while_forward_keeps_a_spread(sc):
+    problem, s = sc
+    lr, runs, n = s["lr"], 5, 300
+    batches = problem.sample_batches(np.random.default_rng(5), n, 16, n_runs=runs)
+    out = io.both_orders(problem.grad, np.zeros((runs, problem.dim)), batches, lr)
+    back, fwd = out["tail_spread_backward"], out["tail_spread_forward"]   # (checkpoints, R)
+    # backward: the spread of steps 3N/4..N is set by step 3N/4, so it shrinks like e^(3λN/4)
+    cps = np.array(out["checkpoints"])
+    slope = np.polyfit(cps[2:], np.log(back[2:].mean(axis=1)), 1)[0]
+    assert slope == pytest.approx(0.75 * np.mean(out["slopes"]), rel=0.3)
+    assert np.all(back[-1] < 1e-2 * fwd[-1])          # e^(0.75·λN) ≈ 2e-3 at N = 300
+    # ... forward keeps a stationary spread > 0, about as wide at N/2 as at N
+    assert np.all(fwd[-1] > 0.1)
+    assert fwd[-1].mean() == pytest.approx(fwd[3].mean(), rel=0.3)
+    # one point per stream, but different streams give different points
+    assert io.across_spread(out["final_backward"]) > 0.1
+
+
+def test_tail_and_across_spreads_follow_their_definitions():
+    rng = np.random.default_rng(0)
+    thetas = rng.normal(size=(41, 3, 2))
+    thetas[30:, 1] = thetas[30, 1]          # stream 1 frozen over its last quarter
+    spread = io.tail_spread(thetas)
+    tail = thetas[30:, 0]
+    assert spread[0] == pytest.approx(np.sqrt(np.mean(np.sum((tail - tail.mean(0)) ** 2, 1))))
+    assert spread[1] == pytest.approx(0.0, abs=1e-12)
+    pts = rng.normal(size=(500, 3)) * [1.0, 2.0, 0.0]
+    assert io.across_spread(pts) == pytest.approx(np.sqrt(5.0), rel=0.1)
+
+
+def test_implicit_lyapunov_exponent_matches_the_explicit_one(sc):
+    problem, s = sc
+    batches = problem.sample_batches(np.random.default_rng(6), 800, 8, 3)
+
+    def hvp(theta, batch, v):
+        return np.einsum("rij,rj->ri", problem.batch_hessian(batch), v)
+
+    implicit = io.implicit_lyapunov_exponent(hvp, np.zeros(problem.dim), batches, s["lr"],
+                                             np.random.default_rng(7))
+    mats = np.eye(problem.dim) - s["lr"] * problem.batch_hessian(np.swapaxes(batches, 0, 1))
+    explicit = io.lyapunov_exponent(mats, np.random.default_rng(7))
+    np.testing.assert_allclose(implicit, explicit, rtol=1e-10)
+
+
+def test_lanczos_finds_the_extreme_eigenvalues():
+    rng = np.random.default_rng(8)
+    A = rng.normal(size=(150, 150))
+    A = A @ A.T / 150 - 0.2 * np.eye(150)
+    lam = np.linalg.eigvalsh(A)
+    lo, hi = io.lanczos_extreme_eigenvalues(lambda v: A @ v, 150, rng, n_iter=60)
+    assert lo == pytest.approx(lam[0], abs=1e-3) and lo >= lam[0] - 1e-9
+    assert hi == pytest.approx(lam[-1], rel=1e-6) and hi <= lam[-1] + 1e-9
+
+
+@pytest.fixture(scope="module")
+def net():
+    return io.ContractiveMLP(hidden=8, weight_decay=0.1)
+
+
+def test_contractive_mlp_gradient_and_hvp_match_gradlab(net):
+    theta = net.init(np.random.default_rng(0)) + 0.1
+    batch = net.sample_batches(np.random.default_rng(1), 1, 16)[0]
+    X, Y = net.X[batch], net.Y[batch]
+
+    def loss(t):
+        W1, b1, W2, b2 = net.unflatten(t)
+        z = gnp.tanh(X @ W1 + b1) @ W2 + b2
+        z = z - gnp.max(z, axis=-1, keepdims=True)
+        logp = z - gnp.log(gnp.sum(gnp.exp(z), axis=-1, keepdims=True))
+        return -gnp.mean(gnp.sum(Y * logp, axis=-1)) + 0.05 * gnp.sum(t**2)
+
+    np.testing.assert_allclose(net.grad(theta, batch), gradlab.grad(loss)(theta), atol=1e-13)
+    v = np.random.default_rng(2).normal(size=net.n_params)
+    np.testing.assert_allclose(net.hvp(theta, batch, v), gradlab.hvp(loss, theta, v),
+                               atol=1e-6)
+    assert net.loss(theta, X, Y) == pytest.approx(loss(theta))
+    # streams along a leading axis stay independent
+    thetas = np.stack([theta, theta - 0.2])
+    batches = np.stack([batch, batch[::-1][:16]])
+    both = net.grad(thetas, batches)
+    np.testing.assert_allclose(both[1], net.grad(theta - 0.2, batches[1]), atol=1e-15)
+
+
+@pytest.mark.slow
+def test_pretrained_net_is_a_locally_contractive_minimum_where_backward_freezes(net):
+    theta, gnorm = net.pretrain(net.init(np.random.default_rng(0)), steps=800)
+    lo, hi = net.hessian_extremes(theta, np.random.default_rng(1), n_iter=60)
+    assert gnorm < 1e-8 and lo > 0.005          # a minimum: H ≻ 0 (well below wd = 0.1)
+    lr = 0.5
+    assert lr * hi < 2
+    runs, n = 3, 160
+    batches = net.sample_batches(np.random.default_rng(2), n, 16, runs)
+    out = io.both_orders(net.grad, np.tile(theta, (runs, 1)), batches, lr, fit_from=0.5)
+    assert np.all(np.array(out["slopes"]) < -0.003)
+    assert np.all(out["tail_spread_backward"][-1] < 0.1 * out["tail_spread_forward"][-1])
+    lyap, _ = io.implicit_lyapunov_exponent(net.hvp, theta,
+                                            net.sample_batches(np.random.default_rng(3), 500,
+                                                               16, 4), lr,
+                                            np.random.default_rng(4))
+    assert lyap < 0
+
+
+@pytest.mark.slow
+def test_strongly_convex_quick_run_writes_claims_with_enough_seeds(tmp_path):
+    from gradlab.experiments import get, run_and_save
+
+    record = run_and_save(get("backward-sgd/strongly-convex"), tmp_path, quick=True)
+    claims = record["claims"]
+    assert claims and all(c["n_seeds"] >= 3 for c in claims)
+    texts = " ".join(c["claim"] for c in claims)
+    assert "converges to a point" in texts and "only to a distribution" in texts
+    assert all(c["verdict"] == "reproduced" for c in claims)
+    assert record["figures"]
+
+
+@pytest.mark.parametrize("lr", [0.2, 1.5])
+def test_ar1_backward_step_is_eta_times_abs_one_minus_eta_to_the_k(lr):
+    """docs/instructor: |θ̃ₖ₊₁ − θ̃ₖ| = η|1 − η|ᵏ|ξₖ₊₁ − θ₀|, also for 1 < η < 2 (sign alternates)."""
+    theta0 = 0.7
+    xi = np.random.default_rng(20).normal(size=60)
+    bwd = io.backward_sgd(io.ar1_grad, theta0, xi, lr)
+    k = np.arange(60)
+    np.testing.assert_allclose(np.diff(bwd.thetas), lr * (1 - lr) ** k * (xi - theta0),
+                               rtol=1e-8, atol=1e-15)
+    np.testing.assert_allclose(np.abs(np.diff(bwd.thetas)),
+                               lr * abs(1 - lr) ** k * np.abs(xi - theta0), rtol=1e-8, atol=1e-15)
+
+
+def test_the_instructor_notes_numbers_are_the_shipped_runs():
+    """Every number in docs/instructor/07's measured section is rendered from the shipped full
+    run; regenerate with `instructor_numbers(shipped_results("backward-sgd"))` if this fails."""
+    from pathlib import Path
+
+    from gradlab.experiments import shipped_results
+    from gradlab.experiments.backward_sgd import NUMBERS_BEGIN, NUMBERS_END, instructor_numbers
+
+    shipped = shipped_results("backward-sgd")
+    assert not any(r["quick"] for r in shipped["experiments"])
+    assert {r["experiment"] for r in shipped["experiments"]} == {
+        f"backward-sgd/{n}" for n in ("ar1", "least-squares", "digits-mlp", "strongly-convex",
+                                      "contractive-net")}
+    for r in shipped["experiments"]:
+        assert len(r["seeds"]) >= 5, r["experiment"]
+    notes = (Path(__file__).parents[1] / "docs/instructor/07_backward_sgd.md").read_text()
+    start, end = notes.index(NUMBERS_BEGIN), notes.index(NUMBERS_END) + len(NUMBERS_END)
+    assert notes[start:end] == instructor_numbers(shipped)

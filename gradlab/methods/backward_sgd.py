@@ -55,6 +55,8 @@ __all__ = [
     "ar1_backward_closed_form", "ar1_compare", "LeastSquares", "make_least_squares",
     "contraction_predictions",
     "DigitsMLP", "digits_orders", "tail_stats", "orders_2d", "progress_slices",
+    "tail_spread", "across_spread", "implicit_lyapunov_exponent", "lanczos_extreme_eigenvalues",
+    "ContractiveMLP", "both_orders",
 ]
 
 WINDOW_MODES = ("sliding", "blocked")
@@ -729,3 +731,209 @@ def orders_2d(lr=0.2, batch_size=1, window=4, mode="sliding", seed=0, n_steps=15
             "evals": {k: t.total_grad_evals for k, t in trajs.items()},
             "diverged_at": {k: t.diverged_at for k, t in trajs.items()},
             "windowed_name": win.method, "limits": limits, "prediction": pred}
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the claim lives: spreads within and across data streams, and a locally contractive net
+# ---------------------------------------------------------------------------------------------
+
+def tail_spread(thetas, frac=0.25):
+    """Spread of one stream's iterates over its last `frac` of steps: √(mean ‖θₙ − θ̄‖²).
+
+    thetas: (N+1, R, ...) — R streams. Returns (R,). A sequence that converges to a point has
+    a tail spread → 0 as N grows; forward SGD's stays at the width of its stationary law.
+    """
+    thetas = np.asarray(thetas, dtype=float)
+    tail = thetas[int(len(thetas) * (1 - frac)):]
+    tail = tail.reshape(tail.shape[0], tail.shape[1], -1)
+    return np.sqrt(np.mean(np.sum((tail - tail.mean(axis=0)) ** 2, axis=-1), axis=0))
+
+
+def across_spread(points):
+    """Spread of R points (one per stream), √(trace of their covariance); points (R, ...)."""
+    points = np.asarray(points, dtype=float).reshape(len(points), -1)
+    return float(np.sqrt(np.sum(np.var(points, axis=0, ddof=1))))
+
+
+def implicit_lyapunov_exponent(hvp_fn, theta, batches, lr, rng):
+    """Top Lyapunov exponent of the linearised maps I − ηH_B(θ) at a fixed θ, by HVPs.
+
+    batches: (n, R, ...) — R independent products of n maps; hvp_fn(θ, batch, v) = H_batch(θ) v
+    with θ (R, P), v (R, P). The same renormalised push as `lyapunov_exponent`, without ever
+    forming a matrix. Returns (mean over the R products, std over them) per step.
+    """
+    n_steps, runs = len(batches), np.shape(batches)[1]
+    theta = np.broadcast_to(np.asarray(theta, dtype=float), (runs, np.shape(theta)[-1]))
+    v = rng.normal(size=theta.shape)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    total = np.zeros(runs)
+    for batch in batches:
+        v = v - lr * hvp_fn(theta, batch, v)
+        norm = np.linalg.norm(v, axis=1)
+        total += np.log(norm)
+        v /= norm[:, None]
+    estimates = total / n_steps
+    return float(np.mean(estimates)), float(np.std(estimates))
+
+
+def lanczos_extreme_eigenvalues(matvec, dim, rng, n_iter=80):
+    """(smallest, largest) eigenvalue of a symmetric operator from `n_iter` Lanczos steps.
+
+    Full re-orthogonalisation (n_iter is small); the extreme Ritz values converge first, and
+    each is an inner bound: smallest ≥ λ_min, largest ≤ λ_max.
+    """
+    n_iter = min(n_iter, dim)
+    Q = np.zeros((n_iter, dim))
+    alpha, beta = np.zeros(n_iter), np.zeros(n_iter)
+    q = rng.normal(size=dim)
+    Q[0] = q / np.linalg.norm(q)
+    for j in range(n_iter):
+        w = matvec(Q[j])
+        alpha[j] = Q[j] @ w
+        w = w - Q[:j + 1].T @ (Q[:j + 1] @ w)
+        w = w - Q[:j + 1].T @ (Q[:j + 1] @ w)   # twice is enough (Kahan–Parlett)
+        if j + 1 == n_iter:
+            break
+        beta[j] = np.linalg.norm(w)
+        if beta[j] < 1e-12:
+            n_iter = j + 1
+            break
+        Q[j + 1] = w / beta[j]
+    T = np.diag(alpha[:n_iter]) + np.diag(beta[:n_iter - 1], 1) + np.diag(beta[:n_iter - 1], -1)
+    ritz = np.linalg.eigvalsh(T)
+    return float(ritz[0]), float(ritz[-1])
+
+
+class ContractiveMLP:
+    """A 64–h–10 tanh MLP on the digits with L2 weight decay, vectorised over streams.
+
+    Batch loss L_B(θ) = mean cross-entropy over the rows B + (wd/2)‖θ‖² (every parameter).
+    The decay makes a minimum of the full loss locally contractive: at a minimum θ*,
+    H(θ*) ⪰ λ_min I with λ_min > 0 (not ≥ wd: the data term's Hessian can be indefinite).
+    θ may be (P,) with batch (b,), or (R, P) with batches (R, b): R independent streams.
+    Gradients are a hand-written backward pass (tested against gradlab.grad); Hessian-vector
+    products are central differences of gradients (tested against gradlab.hvp).
+    """
+
+    def __init__(self, hidden=16, weight_decay=0.1, data_seed=0):
+        from ..models import datasets
+
+        self.data = datasets.load_digits_split(seed=data_seed)
+        self.X, self.Y = self.data.X_train, self.data.Y_train
+        self.hidden = int(hidden)
+        self.weight_decay = float(weight_decay)
+        d, h, c = self.X.shape[1], self.hidden, self.Y.shape[1]
+        self.shapes = [(d, h), (h,), (h, c), (c,)]
+        self.n_params = sum(int(np.prod(s)) for s in self.shapes)
+
+    def init(self, rng):
+        """Glorot-scaled weights (std 1/√fan_in), zero biases."""
+        (d, h), _, (_, c), _ = self.shapes
+        return np.concatenate([rng.normal(size=d * h) / np.sqrt(d), np.zeros(h),
+                               rng.normal(size=h * c) / np.sqrt(h), np.zeros(c)])
+
+    def unflatten(self, theta):
+        out, i = [], 0
+        for shape in self.shapes:
+            k = int(np.prod(shape))
+            out.append(theta[..., i:i + k].reshape(theta.shape[:-1] + shape))
+            i += k
+        return out
+
+    def _logits(self, theta, X):
+        W1, b1, W2, b2 = self.unflatten(theta)
+        h = np.tanh(np.einsum("...bd,...dh->...bh", X, W1) + b1[..., None, :])
+        return h, np.einsum("...bh,...hc->...bc", h, W2) + b2[..., None, :]
+
+    def grad(self, theta, batch):
+        """∇L_B(θ): the backward pass of cross-entropy ∘ softmax ∘ linear ∘ tanh ∘ linear."""
+        theta = np.asarray(theta, dtype=float)
+        X, Y = self.X[batch], self.Y[batch]
+        h, z = self._logits(theta, X)
+        p = np.exp(z - z.max(axis=-1, keepdims=True))
+        p /= p.sum(axis=-1, keepdims=True)
+        dz = (p - Y) / np.shape(batch)[-1]
+        _, _, W2, _ = self.unflatten(theta)
+        dh = np.einsum("...bc,...hc->...bh", dz, W2) * (1.0 - h**2)
+        parts = (np.einsum("...bd,...bh->...dh", X, dh), dh.sum(axis=-2),
+                 np.einsum("...bh,...bc->...hc", h, dz), dz.sum(axis=-2))
+        g = np.concatenate([p_.reshape(theta.shape[:-1] + (-1,)) for p_ in parts], axis=-1)
+        return g + self.weight_decay * theta
+
+    def hvp(self, theta, batch, v, eps=1e-5):
+        """H_B(θ) v ≈ (∇L_B(θ + εv) − ∇L_B(θ − εv)) / 2ε (error O(ε²‖v‖²))."""
+        return (self.grad(theta + eps * v, batch) - self.grad(theta - eps * v, batch)) / (2 * eps)
+
+    def loss(self, theta, X=None, Y=None):
+        """Full training loss (with the decay term); θ may carry leading axes."""
+        X = self.X if X is None else X
+        Y = self.Y if Y is None else Y
+        theta = np.asarray(theta, dtype=float)
+        _, z = self._logits(theta, np.broadcast_to(X, theta.shape[:-1] + X.shape))
+        z = z - z.max(axis=-1, keepdims=True)
+        logp = z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+        return (-np.mean(np.sum(Y * logp, axis=-1), axis=-1)
+                + 0.5 * self.weight_decay * np.sum(theta**2, axis=-1))
+
+    def accuracy(self, theta):
+        """Test accuracy (θ may carry leading axes)."""
+        theta = np.asarray(theta, dtype=float)
+        X = self.data.X_test
+        _, z = self._logits(theta, np.broadcast_to(X, theta.shape[:-1] + X.shape))
+        return np.mean(np.argmax(z, axis=-1) == self.data.y_test, axis=-1)
+
+    def all_rows(self):
+        return np.arange(len(self.X))
+
+    def pretrain(self, theta, steps=1500, lr=0.5, momentum=0.9):
+        """Full-batch Nesterov gradient descent towards a minimum of the full loss.
+
+        Returns (θ, ‖∇L(θ)‖): a small gradient norm says θ is near a stationary point; the
+        Hessian's smallest eigenvalue (`hessian_extremes`) says whether it is a minimum.
+        """
+        rows = self.all_rows()
+        velocity = np.zeros_like(theta)
+        for _ in range(int(steps)):
+            velocity = momentum * velocity - lr * self.grad(theta + momentum * velocity, rows)
+            theta = theta + velocity
+        return theta, float(np.linalg.norm(self.grad(theta, rows)))
+
+    def hessian_extremes(self, theta, rng, n_iter=80):
+        """(λ_min, λ_max) of the full loss's Hessian at θ, by Lanczos on HVPs."""
+        rows = self.all_rows()
+        return lanczos_extreme_eigenvalues(lambda v: self.hvp(theta, rows, v), self.n_params,
+                                           rng, n_iter)
+
+    def sample_batches(self, rng, n_steps, batch_size, n_runs=None):
+        """i.i.d. batches of distinct training rows: (N, b) or (N, R, b) indices."""
+        shape = (n_steps,) if n_runs is None else (n_steps, n_runs)
+        keys = rng.random(shape + (len(self.X),))
+        return np.argpartition(keys, batch_size, axis=-1)[..., :batch_size]
+
+
+def both_orders(grad_fn, theta0, batches, lr, fit_from=0.25, n_checkpoints=8, progress=None):
+    """Forward and backward SGD on the same R streams, and what the contraction claim is about.
+
+    batches: (N, R, ...) — one batch sequence per stream; theta0 (R, P). Returns per stream:
+    both orders' step sizes ‖θₙ₊₁ − θₙ‖ (N, R); the slope of log‖θ̃ₙ₊₁ − θ̃ₙ‖ fitted over
+    n ≥ fit_from·N (the asymptotic rate: early steps also carry faster, transient modes);
+    the tail spread (`tail_spread`) of both orders after N_k = N/8, 2N/8, …, N steps
+    ("as N grows"); the final iterates; and the gradient evaluations each order spent.
+    """
+    n = len(batches)
+    fwd = forward_sgd(grad_fn, theta0, batches, lr)
+    bwd = backward_sgd(grad_fn, theta0, batches, lr, progress=progress)
+    steps_b = step_sizes(bwd.thetas, run_axis=True)
+    steps_f = step_sizes(fwd.thetas, run_axis=True)
+    start = int(fit_from * n)
+    checkpoints = [max(4, n * (k + 1) // n_checkpoints) for k in range(n_checkpoints)]
+    return {
+        "steps_backward": steps_b, "steps_forward": steps_f,
+        "slopes": [fit_log_slope(steps_b[:, r], start=start) for r in range(steps_b.shape[1])],
+        "fit_start": start, "checkpoints": checkpoints,
+        "tail_spread_backward": np.array([tail_spread(bwd.thetas[:c + 1]) for c in checkpoints]),
+        "tail_spread_forward": np.array([tail_spread(fwd.thetas[:c + 1]) for c in checkpoints]),
+        "final_backward": bwd.thetas[-1], "final_forward": fwd.thetas[-1],
+        "evals_forward": fwd.total_grad_evals, "evals_backward": bwd.total_grad_evals,
+        "thetas_forward": fwd.thetas, "thetas_backward": bwd.thetas,
+    }

@@ -56,8 +56,8 @@ def draw_ar1_trajectories(fig, traj):
                  label=r"forward $|\theta_{n+1} - \theta_n|$")
     ax2.semilogy(n[:-1], _positive(bwd_steps), color=BACKWARD, lw=2,
                  label=r"backward $|\tilde\theta_{n+1} - \tilde\theta_n|$")
-    ref = bwd_steps[0] * (1 - traj["lr"]) ** n[:-1]
-    ax2.semilogy(n[:-1], _positive(ref), "k--", lw=1, label=r"$(1 - \eta)^n$")
+    ref = bwd_steps[0] * abs(1 - traj["lr"]) ** n[:-1]
+    ax2.semilogy(n[:-1], _positive(ref), "k--", lw=1, label=r"$|1 - \eta|^n$")
     ax2.set_ylim(max(1e-17, np.min(_positive(bwd_steps, 1e-17)) / 10), None)
     ax2.set(xlabel="step $n$", ylabel="step size",
             title=f"gradient evaluations: forward {traj['forward_evals']}, "
@@ -401,3 +401,42 @@ def draw_orders_view(fig, result, show_cloud=True, show_windowed=True, log_steps
     two panels in place (both animated: redrawn over the cached figure)."""
     artists = keep(fig, (result,), lambda fig: build_orders_2d(fig, result, animated=True))
     update_orders_2d(artists, result, show_cloud, show_windowed, log_steps)
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the claim lives: strongly convex least squares, a locally contractive network
+# ---------------------------------------------------------------------------------------------
+
+ROW_STYLES = ("-", "-.", ":")  # one line style per batch size (colours stay forward / backward)
+
+
+def draw_orders(fig, rows, title):
+    """Left: ‖θₙ₊₁ − θₙ‖ of both orders (median over streams) against the predicted rate.
+    Right: the spread of a stream's last quarter of iterates after N steps, as N grows.
+
+    rows: the `rows` of `backward-sgd/strongly-convex` or `backward-sgd/contractive-net`
+    (`gradlab.methods.backward_sgd.both_orders` plus "batch_size" and "prediction")."""
+    ax1, ax2 = fig.subplots(1, 2)
+    for ls, row in zip(ROW_STYLES, rows):
+        b = row["batch_size"]
+        sb = np.median(row["steps_backward"], axis=1)
+        sf = np.median(row["steps_forward"], axis=1)
+        n = np.arange(len(sb))
+        ax1.semilogy(n, _positive(sf, FLOOR), color=FORWARD, ls=ls, lw=1, alpha=0.6,
+                     label=f"forward, batch {b}")
+        ax1.semilogy(n, _positive(sb, FLOOR), color=BACKWARD, ls=ls, lw=1.6,
+                     label=f"backward, batch {b}")
+        k = row["fit_start"]
+        ax1.semilogy(n[k:], sb[k] * np.exp(row["prediction"]["lyapunov"] * (n[k:] - k)),
+                     color="k", ls="--", lw=1)
+        cps = row["checkpoints"]
+        ax2.semilogy(cps, np.mean(row["tail_spread_forward"], axis=1), "s", color=FORWARD,
+                     ls=ls, alpha=0.7, label=f"forward, batch {b}")
+        ax2.semilogy(cps, np.mean(row["tail_spread_backward"], axis=1), "o", color=BACKWARD,
+                     ls=ls, label=f"backward, batch {b}")
+    ax1.set(xlabel="step $n$", ylabel=r"$\|\theta_{n+1} - \theta_n\|$ (median over streams)",
+            title=f"{title}: step sizes (dashed: predicted rate)")
+    ax1.legend(fontsize=7)
+    ax2.set(xlabel="steps $N$", ylabel="spread of a stream's last $N/4$ iterates",
+            title="within one stream: a point vs a distribution")
+    ax2.legend(fontsize=7)
