@@ -3,6 +3,9 @@
 #               root, so jupytext.toml pairs each notebook with its text notebook on save)
 #   make sync   jupytext --sync every notebook with its text notebook in notebooks/src/ (the file
 #               saved last wins) and clear the notebooks' outputs (docs/developing.md)
+#   make links  write README's and 00_start_here's Binder/JupyterLite links from
+#               [tool.gradlab] repository in pyproject.toml (set by whoever publishes)
+#   make html   execute every notebook and write a static page per notebook to build/html/
 #   make test   create/update .venv, install -e .[lab,test], ruff, then the whole pytest suite
 #               (browser test included: skipped without /usr/bin/chromium, failing under CI=true)
 #   make test-browser  only the JupyterLab + Chromium test (tests/test_browser.py)
@@ -23,7 +26,7 @@ STAMP_LAB  := $(VENV)/.stamp-lab
 STAMP_TEST := $(VENV)/.stamp-test
 STAMP_LITE := $(VENV)/.stamp-lite
 
-.PHONY: lab sync test test-browser bench clean lite
+.PHONY: lab sync links html test test-browser bench clean lite
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +48,12 @@ lab: $(STAMP_LAB)
 
 sync: $(STAMP_LAB)
 	$(BIN)/python notebooks/src/notebook_pairs.py
+
+links: $(STAMP_LAB)
+	$(BIN)/python notebooks/src/launch_links.py
+
+html: $(STAMP_LAB)
+	$(BIN)/python notebooks/src/make_html.py --out build/html
 
 # pytest exits 5 when it collects no tests: that is a failure here, never a silent green.
 test: $(STAMP_TEST)

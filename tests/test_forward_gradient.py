@@ -221,6 +221,10 @@ def test_runtime_ratios_report_the_parts():
         assert r[key] > 0
     assert np.isclose(r["ratio"], r["R_f"] / r["R_b"])
     assert np.isclose(r["R_f"], r["t_fg"] / r["t_f"])
+    # without drawing v: the same step with the direction given, and drawing v alone
+    assert 0 < r["t_fg_given_v"] < r["t_fg"]
+    assert np.isclose(r["ratio_given_v"], r["t_fg_given_v"] / r["t_bp"])
+    assert np.isclose(r["sample_over_f"], r["t_sample"] / r["t_f"])
     with pytest.raises(ValueError):
         fg.runtime_ratios((64, 10), engine="jax", repeats=1, rounds=1)
 
@@ -233,16 +237,16 @@ def test_experiments_are_registered():
     from gradlab import experiments
 
     names = [e.name for e in experiments.select("forward-gradient")]
-    assert names == ["forward-gradient/beale", "forward-gradient/digits",
-                     "forward-gradient/dimension", "forward-gradient/rosenbrock",
-                     "forward-gradient/runtime"]
+    assert names == ["forward-gradient/beale", "forward-gradient/common-lr",
+                     "forward-gradient/digits", "forward-gradient/dimension",
+                     "forward-gradient/rosenbrock", "forward-gradient/runtime"]
 
 
 def test_headlines_mark_unverified_paper_numbers():
     from gradlab.experiments import forward_gradient as X
 
     fake = {"rows": [dict(model="mlp", engine="numpy", R_f=3.0, R_b=4.0, ratio=0.75,
-                          jvp_over_grad=0.8, t_sample=1.0, t_f=1.0)],
+                          jvp_over_grad=0.8, t_sample=1.0, t_f=1.0, ratio_given_v=0.5)],
             "paper": {"R_f": 2.46, "R_b": 4.17}}
     heads = X._runtime_headlines(fake)
     assert heads[0].paper_value == 0.59 and heads[0].paper_verified is False
@@ -263,3 +267,70 @@ def test_quick_experiments_write_figures_and_headlines(tmp_path):
 def test_step_times_report_both_methods():
     t = fg.step_times("beale", K=2, n_steps=20, rounds=2)
     assert set(t) == {"gd", "fgd"} and all(v > 0 for v in t.values())
+
+
+# ----------------------------------------------------------------------------------------
+# The paper's protocol: one common η₀; claims.
+# ----------------------------------------------------------------------------------------
+
+def test_common_lr_run_uses_the_same_eta0_for_both_methods():
+    """Read the config of the common-η₀ experiment (as results.json holds it) and the runs."""
+    from gradlab import experiments
+    from gradlab.experiments import forward_gradient as X
+    from gradlab.experiments.registry import result_record
+
+    for quick in (True, False):
+        cfg = X.common_lr_settings(quick)
+        assert X.PAPER_LR in cfg["lrs"] and cfg["decay"] == 1e-4
+        assert len(cfg["seeds"]) >= (3 if quick else 5)
+    small = dict(X.common_lr_settings(True), steps=12, seeds=[0], lrs=[X.PAPER_LR, 1e-3])
+    results = X.run_common_lr_with(small)
+    record = result_record(experiments.get("forward-gradient/common-lr"), results, 0.0, True)
+    cfg = record["config"]
+    assert cfg["lr_backprop"] == cfg["lr_forward"] == [2e-4, 1e-3]
+    for res, lr in zip(results["settings"], cfg["lrs"]):
+        used = {r["method"]: r["lr"] for runs in res["runs"].values() for r in runs}
+        assert used == {"backprop": lr, "forward": lr}
+        assert {r["decay"] for runs in res["runs"].values() for r in runs} == {1e-4}
+    assert len(record["claims"]) == 4 and record["claims"][0]["n_seeds"] == 1
+
+
+def test_test_function_runs_use_one_eta_for_gd_and_fgd():
+    from gradlab.experiments import forward_gradient as X
+
+    res = X._test_function_run("beale", 40, 3, None)
+    assert res["config"]["lr_gd"] == res["config"]["lr_fgd"] == 0.01
+    (claim,) = X._test_function_claims(res)
+    assert claim.n_seeds == 3
+
+
+def test_estimator_moments_match_the_closed_form():
+    r = fg.estimator_moments(30, seeds=[0, 1, 2], n_samples=3000)
+    assert np.all(np.abs(r["mse_ratio"] - 1) < 0.1)
+    assert 0.4 < r["bias_stat"].mean() < 1.8
+    k4 = fg.estimator_moments(30, seeds=[0], n_samples=3000, K=4)
+    assert abs(k4["mse_ratio"][0] - 1) < 0.1  # the K in (n+1)/K is accounted for
+
+
+def test_dimension_claims_can_fail():
+    """A biased or mis-scaled estimator gives 'not reproduced'."""
+    from gradlab.experiments import forward_gradient as X
+
+    good = {"moments": {"n": 100, "n_samples": 4000, "seeds": [0, 1, 2],
+                        "bias_stat": np.array([0.9, 1.1, 1.0]),
+                        "mse_ratio": np.array([1.0, 0.99, 1.01])}}
+    assert [c.verdict for c in X._dimension_claims(good)] == ["reproduced", "reproduced"]
+    bad = {"moments": dict(good["moments"], bias_stat=np.array([3.0, 2.5, 3.2]),
+                           mse_ratio=np.array([1.5, 1.4, 1.6]))}
+    assert [c.verdict for c in X._dimension_claims(bad)] == ["not reproduced"] * 2
+
+
+def test_runtime_claims_report_both_ratios_and_the_drawing_cost():
+    from gradlab.experiments import forward_gradient as X
+
+    rows = [dict(ratio=1.3, ratio_given_v=0.8, sample_over_f=1.6, jvp_over_grad=0.75)
+            for _ in range(3)]
+    claims = X._runtime_claims({"mlp_seeds": rows, "config": {"rounds": 5}})
+    assert [c.ours for c in claims] == pytest.approx([1.3, 0.8, 1.6])
+    assert [c.verdict for c in claims] == ["not reproduced", "partly", "not tested"]
+    assert all(c.n_seeds == 3 for c in claims)

@@ -286,3 +286,52 @@ def test_notebook_opens_with_a_heading_and_ends_with_markdown(path: Path) -> Non
     assert cells[-1].cell_type == "markdown", (
         f"{path.name}: the last cell must be Markdown (questions to think about)"
     )
+
+
+# --- maths is written in LaTeX ($…$, $$…$$), typeset by MathJax ----------------------------------
+
+# Unicode stand-ins for maths (Greek letters, sub/superscripts, primes, operators, accents). In
+# these notebooks every formula must be LaTeX instead; the other notebooks still have some.
+UNICODE_MATHS = re.compile(
+    r"[α-ωΓ-Ω∂∇∑∏∫√∞≈≠≤≥∈∘⊙×⟨⟩‖′″⁰¹²³⁴⁵⁶⁷⁸⁹⁻ⁿᵀᵏ₀-₉₊₋ᵢⱼₖₙ½]|\w[\u0302\u0303\u0304\u0307]")
+LATEX_NOTEBOOKS = ["00_start_here.ipynb", "01_forward_mode.ipynb", "02_reverse_mode.ipynb",
+                   "03_cost_of_derivatives.ipynb", "exercises/instructor/*.ipynb",
+                   "exercises/student/*.ipynb"]
+
+
+def _prose(markdown: str) -> str:
+    """Markdown without code (fenced blocks and `spans`) and without its LaTeX maths."""
+    text = re.sub(r"```.*?```", "", markdown, flags=re.S)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    text = re.sub(r"\$\$.*?\$\$", "", text, flags=re.S)
+    return re.sub(r"\$[^$\n]+\$", "", text)
+
+
+def unicode_maths(nb) -> list[str]:
+    """Lines of Markdown cells with Unicode maths outside LaTeX, and lines with a lone `$`."""
+    found = []
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for line in _prose(cell.source).splitlines():
+            if UNICODE_MATHS.search(line) or "$" in line:
+                found.append(f"cell {k + 1}: {line.strip()}")
+    return found
+
+
+def test_unicode_maths_is_found():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "LaTeX $\\nabla f \\cdot v$ and `x² in code` pass;\n"
+        "this ∇f·v does not;\na lone $ neither")])
+    assert [line.split(": ", 1)[1] for line in unicode_maths(nb)] == [
+        "this ∇f·v does not;", "a lone $ neither"]
+
+
+@pytest.mark.parametrize(
+    "path", sorted({p for pattern in LATEX_NOTEBOOKS for p in (ROOT / "notebooks").glob(pattern)}),
+    ids=lambda p: p.relative_to(ROOT / "notebooks").as_posix())
+def test_markdown_maths_is_latex(path: Path) -> None:
+    found = unicode_maths(nbformat.read(path, as_version=4))
+    assert not found, (f"{path.name}: write maths as LaTeX ($…$ inline, $$…$$ displayed; MathJax "
+                       "typesets it), not Unicode, and keep each inline $…$ on one line:\n"
+                       + "\n".join(found))

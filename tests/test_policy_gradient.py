@@ -60,3 +60,42 @@ def test_learning_curves_over_seeds_with_reward_noise():
     assert lc["returns"].shape == (2, 3, 10)
     random_return, _ = pg.random_policy_return()
     assert np.all(lc["returns"][:, :, -1].mean(axis=1) > 2 * random_return)
+
+
+def test_value_and_action_features():
+    s = np.arange(12.0).reshape(3, 4)
+    phi = pg.value_features(s, [0, 1, 2])
+    assert phi.shape == (3, 1 + 4 + 10 + 2)
+    h = np.ones((3, 5))
+    psi = pg.action_features(h, np.array([0, 1, 0]))
+    assert psi.shape == (3, 12)
+    assert np.all(psi[1, :6] == 0) and np.all(psi[0, 6:] == 0)
+
+
+def test_bp_with_value_baseline_trains():
+    random_return, _ = pg.random_policy_return()
+    out = pg.train("bp_baseline", steps=15_000, seed=0)
+    assert np.mean(out["returns"][-3:]) > 3 * random_return
+    assert set(out["params"]) == {"W1", "b1", "W2", "b2"}
+
+
+def test_gradient_mse_is_exactly_quadratic_in_noise():
+    r = pg.gradient_mse_vs_noise(sigmas=(0.0, 1.0, 2.0), n_episodes=4, runs=3,
+                                 truth_episodes=60, policy_steps=500, ridges=(1.0,), seed=1)
+    mse = r["mse"][0]
+    assert set(mse) == set(pg.ESTIMATORS) and r["ridges"] == [1.0]
+    for est in pg.ESTIMATORS:  # antithetic pairs: exactly a + bσ²
+        a, m1, m2 = mse[est]
+        assert np.isclose(m2 - a, 4 * (m1 - a), rtol=1e-6, atol=1e-9)
+        assert m2 >= m1 >= a > 0
+
+
+def test_true_lower_gradient_is_the_mean_of_per_episode_gradients():
+    rng = np.random.default_rng(0)
+    params = pg.init_policy(rng)
+    eps = pg.collect_episodes(params, 200, 5, rng)
+    truth, se2 = pg.true_lower_gradient(eps, params["W2"], 0.99)
+    plain = pg.lower_layer_gradient(pg._stack(eps, 0.99), pg._stack(eps, 0.99)["G0"],
+                                    params["W2"])
+    # Same target, different (baseline) noise: they agree within a few standard errors.
+    assert np.sum((truth - plain) ** 2) < 10 * se2 + 1e-12

@@ -185,3 +185,60 @@ def test_learning_curves_sg_learns_faster_unless_sufficiency_is_broken():
     assert final_ok[1] < 0.8 * final_ok[0] < 0.8 * ok["regret"][0, 0, 0]
     assert final_broken[1] > 1.1 * final_broken[0]
     assert np.all(ok["reward"] <= ok["best"] + 1e-12)
+
+
+# ----------------------------------------------------------------------------------------
+# BP + reward baseline: what a practitioner compares against.
+# ----------------------------------------------------------------------------------------
+
+def test_leave_one_out_baseline():
+    r = np.array([1.0, 2.0, 6.0])
+    np.testing.assert_allclose(se.leave_one_out_baseline(r), [4.0, 3.5, 1.5])
+    np.testing.assert_allclose(se.leave_one_out_baseline(np.array([5.0])), [0.0])
+
+
+def test_bp_with_baseline_is_unbiased():
+    """The mean of many BP + baseline estimates lands within its standard error of the truth."""
+    b = se.make_bandit("discrete", m=4)
+    G = se.true_gradient(b, which="lower")
+    rng = np.random.default_rng(3)
+    est = np.array([se.bp_baseline_estimates(se.draw(b, 32, rng), 1.0, b.params["W2"], [32],
+                                             b.lower_bias)[0] for _ in range(3000)])
+    err = float(np.sum((est.mean(axis=0) - G) ** 2))
+    expected = est.var(axis=0).sum() / len(est)
+    assert 0.2 * expected < err < 2.5 * expected
+
+
+def test_baseline_helps_bp_at_low_noise_not_at_high_noise():
+    with se.single_threaded():
+        r = se.mse_vs_sigma(se.make_bandit("discrete", m=8), (0.0, 30.0), n=256, runs=40, seed=1)
+    assert r["mse_bp_baseline"][0] < 0.8 * r["mse_bp"][0]  # removes the mean reward's noise
+    assert abs(r["mse_bp_baseline"][1] / r["mse_bp"][1] - 1) < 0.1  # the reward noise stays
+    assert np.all(r["ratio_baseline"] > 1)  # SG still wins against BP + baseline
+    np.testing.assert_allclose(r["ratio_baseline"], r["mse_bp_baseline"] / r["mse_sg"])
+
+
+def test_mse_vs_samples_reports_bp_with_baseline():
+    r = se.mse_vs_samples(se.make_bandit("discrete", m=4), 1.0, (8, 32), runs=10)
+    assert r["mse_bp_baseline"].shape == (2,)
+    assert r["mse_bp_baseline"][1] < r["mse_bp_baseline"][0]
+
+
+def test_docstrings_do_not_call_the_regression_td():
+    """Our SG regresses sampled feedback; nothing bootstraps, so nothing here is TD learning."""
+    from gradlab.methods import policy_gradient as pg
+
+    assert "TD-like" not in se.__doc__ and "not* TD" in se.__doc__
+    assert "not fair to SG" in pg.__doc__
+
+
+def test_noise_claims_can_fail():
+    from gradlab.experiments import sample_efficiency as X
+
+    def rows(last):
+        return [{"sigmas": [0.0, 30.0], "ratio": [1.0, last], "ratio_baseline": [0.5, last]}
+                for _ in range(3)]
+    for last, verdict in ((3.0, "reproduced"), (1.1, "partly"), (0.9, "not reproduced")):
+        claims = X._noise_claims(rows(last), "bandit", "protocol")
+        assert [c.verdict for c in claims] == [verdict] * 2
+        assert all(c.n_seeds == 3 for c in claims)

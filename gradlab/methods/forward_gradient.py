@@ -13,7 +13,10 @@ of the gradient step; this module measures what that noise costs.
 - `train_digits(...)`: logistic regression or an MLP on the 8×8 digits trained by backprop, by
   forward gradients with K directions, or by activity-perturbed forward gradients.
 - `runtime_ratios(...)`: the per-iteration costs R_f (forward-gradient step / f) and R_b (backprop
-  step / f) — the paper's measure — with our engines or with hand-written numpy passes.
+  step / f) — the paper's measure — with our engines or with hand-written numpy passes, with and
+  without the cost of drawing the random directions.
+- `common_lr_specs(η₀)`: backprop and forward gradient at one common η₀ (the paper's protocol);
+  `estimator_moments(...)`: the estimator's bias and error against the closed form.
 - `quadratic_fgd(...)` and the closed forms `quadratic_rate`, `steps_to_reach`: how the number
   of steps grows with the dimension n, on f(x) = ½‖x‖² where everything is exact.
 
@@ -378,6 +381,13 @@ DIGITS_METHODS = {
 }
 
 
+def common_lr_specs(lr, K=1):
+    """Backprop and forward gradient (K directions) at one and the same η₀: the paper's
+    protocol (it trains both with η₀ = 2·10⁻⁴)."""
+    return ({"label": "backprop", "method": "backprop", "lr": float(lr)},
+            {"label": f"forward K={K}", "method": "forward", "lr": float(lr), "K": int(K)})
+
+
 def compare_digits_methods(model="mlp", specs=None, steps=300, seeds=(0, 1), decay=1e-4,
                            engine="gradlab", batch_size=64, progress=None, **train_options):
     """Train `model` by each method of `specs` (default DIGITS_METHODS[model]) for every seed.
@@ -429,8 +439,10 @@ def runtime_ratios(sizes=(64, 128, 128, 10), batch_size=64, engine="gradlab", re
     step) / time(f), where f is the batch loss run by the same engine (gradlab.numpy on plain
     arrays for "gradlab", plain numpy for "numpy"). A forward-gradient step = draw v (one number
     per parameter) + one JVP + the update; a backprop step = one VJP + the update. The parts are
-    timed too: "sample", "jvp" and "grad" (one pass each). One BLAS thread; fastest of `rounds`.
-    Returns the times (s) and "R_f", "R_b", "ratio" = R_f / R_b, "jvp_over_grad".
+    timed too: "sample", "jvp" and "grad" (one pass each), and the forward-gradient step with v
+    already drawn ("t_fg_given_v"). One BLAS thread; fastest of `rounds`. Returns the times (s)
+    and "R_f", "R_b", "ratio" = R_f / R_b; "R_f_given_v", "ratio_given_v" (the same without the
+    cost of drawing v); "sample_over_f" (drawing v alone, in units of f); "jvp_over_grad".
     """
     rng = np.random.default_rng(seed)
     data = load_digits_split(0)
@@ -466,17 +478,24 @@ def runtime_ratios(sizes=(64, 128, 128, 10), batch_size=64, engine="gradlab", re
         est = estimate("forward", f, params, rng, engine=engine)
         return [p - 1e-3 * g for p, g in zip(params, est.grad)]
 
+    def fg_step_given_v():  # the same step with the direction already drawn
+        _, d = jvp_pass()
+        return [p - 1e-3 * float(d) * v for p, v in zip(params, V)]
+
     def bp_step():
         est = estimate("exact", f, params, engine=engine)
         return [p - 1e-3 * g for p, g in zip(params, est.grad)]
 
     fns = {"t_f": f_eval, "t_jvp": jvp_pass, "t_grad": grad_pass, "t_sample": sample,
-           "t_fg": fg_step, "t_bp": bp_step}
+           "t_fg": fg_step, "t_fg_given_v": fg_step_given_v, "t_bp": bp_step}
     with one_blas_thread():
         out = time_calls(fns, repeats, rounds)
     out["R_f"] = out["t_fg"] / out["t_f"]
     out["R_b"] = out["t_bp"] / out["t_f"]
     out["ratio"] = out["R_f"] / out["R_b"]
+    out["R_f_given_v"] = out["t_fg_given_v"] / out["t_f"]
+    out["ratio_given_v"] = out["R_f_given_v"] / out["R_b"]
+    out["sample_over_f"] = out["t_sample"] / out["t_f"]
     out["jvp_over_grad"] = out["t_jvp"] / out["t_grad"]
     out.update(engine=engine, sizes=list(sizes), batch_size=batch_size)
     return out
@@ -579,15 +598,17 @@ def cosine_samples(n, K=1, distribution="gaussian", n_samples=2000, seed=0, chun
     block = int(max(1, chunk_floats // n))
     cos, rel = [], []
     with one_blas_thread():
-        _cosine_blocks(f, x, a, K, distribution, n_samples, block, rng, cos, rel)
+        total = _cosine_blocks(f, x, a, K, distribution, n_samples, block, rng, cos, rel)
     return {"n": n, "K": K, "distribution": distribution, "n_samples": n_samples, "seed": seed,
-            "cosines": np.concatenate(cos), "relative_errors": np.concatenate(rel), "grad": a}
+            "cosines": np.concatenate(cos), "relative_errors": np.concatenate(rel), "grad": a,
+            "mean_estimate": total / n_samples}
 
 
 def _cosine_blocks(f, x, a, K, distribution, n_samples, block, rng, cos, rel):
     from ..estimators.gradient_error import cosine
 
     n = x.size
+    total = np.zeros(n)
     for start in range(0, n_samples, block):
         S = min(block, n_samples - start)
         X = np.broadcast_to(x, (S, n))
@@ -597,8 +618,33 @@ def _cosine_blocks(f, x, a, K, distribution, n_samples, block, rng, cos, rel):
             _, d = jvp(f, (X,), (V,))
             G += d[:, None] * V
         G /= K
+        total += G.sum(axis=0)
         cos.append(cosine(G, a))
         rel.append(np.linalg.norm(G - a, axis=1) / np.linalg.norm(a))
+    return total
+
+
+def estimator_moments(n, seeds, n_samples=4000, K=1, distribution="gaussian"):
+    """Is the forward gradient unbiased, and is its error (n+1)‖∇f‖²/K? One row per seed.
+
+    Per seed (a new point and new curvatures): S = n_samples forward gradients g_s of a smooth f
+    in dimension n. "bias_stat" = ‖ḡ − ∇f‖² / ((n+1)‖∇f‖²/(K·S)): the squared error of their
+    mean over what the variance alone predicts for it (E = 1 exactly when E g = ∇f; a bias b
+    adds K·S‖b‖²/((n+1)‖∇f‖²)). "mse_ratio" = mean ‖g − ∇f‖² / ((n+1)‖∇f‖²/K): the measured
+    error over the closed form (Rademacher: n−1 in place of n+1).
+    """
+    c = n + 1 if distribution == "gaussian" else n - 1
+    bias, mse = [], []
+    for seed in seeds:
+        r = cosine_samples(n, K, distribution, n_samples, int(seed))
+        a = r["grad"]
+        a2 = float(a @ a)
+        err = r["mean_estimate"] - a
+        bias.append(float(err @ err) / (c * a2 / (K * n_samples)))
+        mse.append(float(np.mean(r["relative_errors"] ** 2)) / (c / K))
+    return {"n": n, "K": K, "distribution": distribution, "n_samples": n_samples,
+            "seeds": [int(s) for s in seeds], "bias_stat": np.array(bias),
+            "mse_ratio": np.array(mse)}
 
 
 def cosine_vs_dimension(ns, K=1, distribution="gaussian", n_samples=1000, seed=0, progress=None):

@@ -15,14 +15,20 @@ reward J(θ) = E[r] with respect to θ₁ (we *ascend* J):
   rule that converges fast for these smooth integrands; tests check it) (`true_gradient`);
 - **BP** (Monte Carlo): average the *sampled* (∂h/∂θ₁)ᵀ tₙ over N samples — unbiased, and it
   carries all the noise of v (reward noise σ, the action drawn);
-- **SG** (TD-like): a regressor s(h) ≈ E[t | h] fitted on samples, used in place of tₙ;
+- **BP + baseline** (what a practitioner runs): the same with r − bₙ in place of r, bₙ the
+  mean reward of the *other* N − 1 samples (leave-one-out, so still unbiased). It removes the
+  mean reward's share of the action-sampling noise; the reward noise σ stays;
+- **SG**: a regressor s(h) ≈ E[t | h] fitted on samples (plain regression onto sampled
+  feedback: Monte-Carlo targets, no bootstrapping, so it is *not* TD learning), used in place
+  of tₙ;
 - **mixture**: λ·SG + (1 − λ)·BP (`gradlab.methods.synthetic_gradients.mix`).
 
 **Which samples the SG model saw** (the protocol) changes the answer, so it is an argument:
 "same" — the SG model is fitted on exactly the N samples BP uses (then both errors grow like
 a + bσ², and the ratio BP/SG tends to a ceiling b_BP/b_SG as σ grows); "online" — each sample's
-synthetic gradient comes from the model fitted on the samples *before* it (predict, then update:
-the TD-like reading; early samples meet an empty model, which predicts 0).
+synthetic gradient comes from the model fitted on the samples *before* it (predict, then
+update, as a synthetic-gradient module in training does; early samples meet an empty model,
+which predicts 0).
 
 **Pooling.** Discrete contexts come in G groups of m; the lower module maps the m contexts of a
 group to *one* hidden state (their columns of W₁ are equal at the point where we measure).
@@ -254,9 +260,10 @@ def draw(bandit, n, rng, params=None):
     return {"X": X, "h": h, "pi": pi, "a": a, "mu": mu, "eps": rng.standard_normal(n)}
 
 
-def feedback_signal(samples, sigma, W2):
-    """t = W₂ᵀ v with v = r (e_a − π): the sampled feedback pushed back to h, one row each."""
-    r = samples["mu"] + sigma * samples["eps"]
+def feedback_signal(samples, sigma, W2, baseline=0.0):
+    """t = W₂ᵀ v with v = (r − baseline)(e_a − π): the sampled feedback pushed back to h, one
+    row each (baseline: a number or one per sample)."""
+    r = samples["mu"] + sigma * samples["eps"] - baseline
     v = -samples["pi"] * r[:, None]
     v[np.arange(len(r)), samples["a"]] += r
     return v @ W2
@@ -312,6 +319,26 @@ def estimates(samples, sigma, W2, n_list, protocol="same", ridge=None, bias=True
     return np.array(bp), np.array(sg)
 
 
+def leave_one_out_baseline(r):
+    """bₙ = mean of the other rewards: independent of sample n, so r − b keeps BP unbiased."""
+    n = len(r)
+    if n < 2:
+        return np.zeros_like(r)
+    return (r.sum() - r) / (n - 1)
+
+
+def bp_baseline_estimates(samples, sigma, W2, n_list, bias=True):
+    """BP + baseline: BP with rₙ − bₙ (leave-one-out mean reward of the first N samples), for
+    each N in n_list: an array (len(n_list), dim)."""
+    out = []
+    for n in n_list:
+        first = {k: v[:n] for k, v in samples.items()}
+        r = first["mu"] + sigma * first["eps"]
+        t = feedback_signal(first, sigma, W2, leave_one_out_baseline(r))
+        out.append(lower_gradient(first["X"], first["h"], t, bias=bias))
+    return np.array(out)
+
+
 def error_decomposition(est, truth):
     """Over R repeated runs (axis 0): MSE = E‖Ĝ − G‖², bias² = ‖E Ĝ − G‖², variance =
     E‖Ĝ − EĜ‖² (population formulas over the runs, so MSE = bias² + variance exactly). The
@@ -337,9 +364,11 @@ def mse_vs_samples(bandit, sigma=3.0, n_list=(8, 16, 32, 64, 128, 256, 512), run
     truth = true_gradient(bandit)
     W2 = bandit.params["W2"]
     est = np.empty((runs, len(lams), len(n_list), truth.size))
+    est_bpb = np.empty((runs, len(n_list), truth.size))
     for r in range(runs):
         samples = draw(bandit, max(n_list), rng)
         bp, sg = estimates(samples, sigma, W2, n_list, protocol, bias=bandit.lower_bias)
+        est_bpb[r] = bp_baseline_estimates(samples, sigma, W2, n_list, bandit.lower_bias)
         for i, lam in enumerate(lams):
             est[r, i] = mix(sg, bp, float(lam))
         if progress is not None:
@@ -347,9 +376,11 @@ def mse_vs_samples(bandit, sigma=3.0, n_list=(8, 16, 32, 64, 128, 256, 512), run
     dec = error_decomposition(est, truth)
     norm2 = float(truth @ truth)
     out = {"n": np.array(n_list), "lams": np.array(lams, dtype=float), "sigma": float(sigma),
-           "runs": runs, "protocol": protocol, "truth_norm2": norm2, **dec}
+           "runs": runs, "protocol": protocol, "truth_norm2": norm2, **dec,
+           "mse_bp_baseline": error_decomposition(est_bpb, truth)["mse"]}
     for k in ("mse", "bias2", "variance", "bias2_debiased"):
         out[f"rel_{k}"] = dec[k] / norm2
+    out["rel_mse_bp_baseline"] = out["mse_bp_baseline"] / norm2
     return out
 
 
@@ -369,6 +400,7 @@ def mse_vs_sigma(bandit, sigmas=(0.0, 0.3, 1.0, 3.0, 10.0, 30.0), n=256, runs=10
     runs = 2 * max(1, runs // 2)
     bp = np.empty((runs, len(sig), truth.size))
     sg = np.empty_like(bp)
+    bpb = np.empty_like(bp)
     for r in range(runs):
         if r % 2 == 0:
             samples = draw(bandit, n, rng)
@@ -377,11 +409,15 @@ def mse_vs_sigma(bandit, sigmas=(0.0, 0.3, 1.0, 3.0, 10.0, 30.0), n=256, runs=10
         for i, s in enumerate(sig):
             b_, s_ = estimates(samples, s, W2, [n], protocol, bias=bandit.lower_bias)
             bp[r, i], sg[r, i] = b_[0], s_[0]
+            bpb[r, i] = bp_baseline_estimates(samples, s, W2, [n], bandit.lower_bias)[0]
     d_bp, d_sg = error_decomposition(bp, truth), error_decomposition(sg, truth)
+    mse_bpb = error_decomposition(bpb, truth)["mse"]
     out = {"sigmas": sig, "n": n, "runs": runs, "protocol": protocol,
            "mse_bp": d_bp["mse"], "mse_sg": d_sg["mse"], "bias2_sg": d_sg["bias2"],
-           "bias2_bp": d_bp["bias2"], "ratio": d_bp["mse"] / d_sg["mse"]}
+           "bias2_bp": d_bp["bias2"], "ratio": d_bp["mse"] / d_sg["mse"],
+           "mse_bp_baseline": mse_bpb, "ratio_baseline": mse_bpb / d_sg["mse"]}
     out.update(_quadratic_fit(sig, d_bp["mse"], d_sg["mse"]))
+    out["ceiling_baseline"] = _quadratic_fit(sig, mse_bpb, d_sg["mse"])["ceiling"]
     return out
 
 
@@ -409,6 +445,8 @@ def ratio_vs_sigma(ms=(1, 2, 4, 8, 16), sigmas=(0.0, 0.3, 1.0, 3.0, 10.0, 30.0),
     return {"ms": np.array(ms), "sigmas": np.asarray(sigmas, float), "n": n, "runs": runs,
             "protocol": protocol, "ratio": np.array([r["ratio"] for r in rows]),
             "ceiling": np.array([r["ceiling"] for r in rows]),
+            "ratio_baseline": np.array([r["ratio_baseline"] for r in rows]),
+            "ceiling_baseline": np.array([r["ceiling_baseline"] for r in rows]),
             "mse_bp": np.array([r["mse_bp"] for r in rows]),
             "mse_sg": np.array([r["mse_sg"] for r in rows])}
 
@@ -433,9 +471,10 @@ def train_bandit(bandit, lam=0.0, sigma=3.0, steps=300, batch=16, lr=1.0, sg_lr=
     module's feedback does; with train_upper=True it gets its own sampled gradient (it sees
     the feedback directly, whatever λ is). The SG model (`SyntheticGradient`, linear, Adam)
     is updated after every batch on (h, W₂ᵀv). Plain gradient ascent with step `lr` on the
-    batch-mean gradients; rewards are centred by a running mean (a baseline; it keeps the
-    gradient unbiased). Returns the exact expected reward and regret (best − expected) every
-    `eval_every` steps.
+    batch-mean gradients; rewards are centred by a running mean of past batches' rewards (a
+    reward baseline, for every λ: λ = 0 is BP + baseline, what a practitioner runs; the
+    baseline does not depend on this batch, so BP stays unbiased). Returns the exact expected
+    reward and regret (best − expected) every `eval_every` steps.
     """
     rng = np.random.default_rng(seed)
     params = {k: v.copy() for k, v in bandit.params.items()}

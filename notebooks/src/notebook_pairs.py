@@ -89,6 +89,14 @@ def stale_pairs(root: Path = ROOT) -> list[str]:
     return problems
 
 
+def write_pair(nb, ipynb: Path, root: Path = ROOT) -> None:
+    """Write notebook `nb` to `ipynb` and its text notebook (for scripts that edit a notebook)."""
+    md = text_path(ipynb, root)
+    config = load_jupytext_config(str(md.parent))
+    jupytext.write(nb, ipynb, fmt="ipynb")
+    md.write_text(jupytext.writes(nb, fmt=TEXT_FORMAT, config=config), encoding="utf-8")
+
+
 def clear_outputs(ipynb: Path) -> bool:
     """Remove outputs and execution counts (notebooks are committed without them)."""
     nb = nbformat.read(ipynb, as_version=4)
