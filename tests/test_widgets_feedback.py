@@ -172,13 +172,21 @@ def test_pipeline_explorer_extremes(pipe_w):
     run_and_check(pipe_w, n_layers=4)
 
 
-def test_pipeline_explorer_redraws_each_view_once(pipe_w):
+def test_pipeline_explorer_draws_each_view_once(pipe_w):
+    pipe_w.controls["show"].value = "schedule"
     pipe_w.controls["show"].value = "speedup"
     axes = list(pipe_w.fig.axes)
-    pipe_w.controls["show"].value = "schedule"
-    assert len(pipe_w.fig.axes) == 2 and not set(map(id, pipe_w.fig.axes)) & set(map(id, axes))
-    assert pipe_w.fig.axes[0].get_ylabel() == ""  # Gantt rows are labelled by their ticks
-    assert [t.get_text() for t in pipe_w.fig.axes[0].get_yticklabels()][0] == "layer 1"
+    shown = [ax for ax in axes if ax.get_visible() and ax.get_figure().get_visible()]
+    assert len(axes) == 4 and len(shown) == 2 and shown[0].get_xlabel().startswith("layers")
+    before = pipe_w.png
+    pipe_w.controls["show"].value = "schedule"  # built already: shown again, nothing new
+    assert pipe_w.fig.axes == axes and pipe_w.png != before
+    gantt = [ax for ax in axes if ax.get_figure().get_visible()]
+    assert len(gantt) == 2 and not set(gantt) & set(shown)
+    assert gantt[0].get_ylabel() == ""  # Gantt rows are labelled by their ticks
+    assert [t.get_text() for t in gantt[0].get_yticklabels()][0] == "layer 1"
+    run_and_check(pipe_w, n_batches=4)  # a new result: a new figure
+    assert not set(map(id, pipe_w.fig.axes)) & set(map(id, axes))
 
 
 @pytest.mark.slow

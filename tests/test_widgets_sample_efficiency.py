@@ -48,11 +48,16 @@ def test_view_controls_redraw_without_recomputing(w, name, values):
         assert w.last_redraw_s is not None
 
 
+def shown(fig):
+    """The axes on screen: the ratio panel (built first), then the two left panels."""
+    return [ax for ax in fig.axes if ax.get_visible()]
+
+
 def test_lambda_moves_the_mixture_on_the_kept_figure(w):
     w.controls["log_y"].value, w.controls["relative"].value = True, True
     w.controls["lam"].value = 0.5
     axes = list(w.fig.axes)
-    curves = w.fig.axes[0]
+    ratio, curves, bars = shown(w.fig)
     mixture = [ln for ln in curves.lines if ln.get_animated()]
     before = mixture[0].get_ydata().copy()
     w.controls["lam"].value = 0.25
@@ -61,14 +66,30 @@ def test_lambda_moves_the_mixture_on_the_kept_figure(w):
     np.testing.assert_allclose(mixture[0].get_ydata(), e["rel_mse"][0])
     w.controls["lam"].value = 1.0  # λ = 1 is the SG curve: no separate mixture
     assert len(mixture[0].get_xdata()) == 0
-    w.controls["log_y"].value = False  # another scale: the two left panels are drawn again
-    assert w.fig.axes == axes and w.fig.axes[0].get_yscale() == "linear"
-    w.controls["log_y"].value = True
+
+
+def test_a_scale_is_built_once_then_shown_again(w):
+    w.controls["log_y"].value, w.controls["relative"].value = True, True
+    ratio, curves, bars = shown(w.fig)
+    w.controls["log_y"].value = False  # the left panels of the linear scale
+    assert shown(w.fig)[0] is ratio and not {curves, bars} & set(shown(w.fig))
+    assert shown(w.fig)[1].get_yscale() == "linear" and not curves.get_visible()
+    linear = list(w.fig.axes)
+    w.controls["lam"].value = 0.35  # λ moves the mixture of the scale on screen
+    np.testing.assert_allclose(
+        [ln for ln in shown(w.fig)[1].lines if ln.get_animated()][0].get_ydata(),
+        errors(w.result, (0.35,))["rel_mse"][0])
+    w.controls["log_y"].value = True  # built already: the same axes again, nothing new
+    assert shown(w.fig) == [ratio, curves, bars] and w.fig.axes == linear
+    assert curves.get_yscale() == "log"
+    np.testing.assert_allclose(  # ... with the mixture at the current λ
+        [ln for ln in curves.lines if ln.get_animated()][0].get_ydata(),
+        errors(w.result, (0.35,))["rel_mse"][0])
     result = w.result
     w.controls["sigma"].value = 1.0
     w.run()  # a new result: a new figure
-    assert not set(map(id, w.fig.axes)) & set(map(id, axes))
-    assert w.result is not result
+    assert not set(map(id, w.fig.axes)) & set(map(id, linear))
+    assert w.result is not result and len(shown(w.fig)) == 3
 
 
 def test_learning_view_keeps_its_figure(wl):

@@ -7,6 +7,7 @@ jitters), backward SGD blue (it freezes), the windowed variant green.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .kept import keep
 from .style import OTHERS, color
@@ -233,9 +234,11 @@ def build_digits(fig, run, show_steps=True, animated=False):
     axes[1].set_ylabel("test accuracy")
     if show_steps:
         axes[2].set(yscale="log", ylabel=r"$\|\theta_{n+1} - \theta_n\|$ (all parameters)")
+        axes[2].yaxis.set_minor_locator(NullLocator())  # decades apart: major ticks suffice
         axes[2].set_title("parameter step: does anything freeze?", y=1.0)
     for ax in axes:
         ax.set_animated(animated)  # a widget redraws them over the cached figure
+        ax.xaxis.set_major_locator(MaxNLocator(5))  # (every tick costs at every redraw)
     return {"axes": axes, "lines": lines}
 
 

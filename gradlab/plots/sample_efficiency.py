@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from ..methods import sample_efficiency as se
 from ..methods.synthetic_gradients import mix
@@ -257,28 +257,33 @@ def _at_largest_n(result, lams):
 
 
 def build_sg_vs_bp(fig, result):
-    """The SG-vs-BP explorer's figure: the ratio vs σ and the title; `update_sg_vs_bp` fills the
-    two left panels for a scale. Fixed margins: a change of scale draws the figure again, and
-    constrained layout would cost more than the plot."""
+    """The SG-vs-BP explorer's figure without its two left panels: the ratio vs σ (right) and
+    the title. `build_scale` adds the left panels for each scale. Fixed margins: constrained
+    layout would cost more than the plot."""
     fig.set_layout_engine("none")
-    a1, a2, a3 = fig.subplots(1, 3, gridspec_kw=GRID)
+    grid = fig.add_gridspec(1, 3, **GRID)
+    a3 = fig.add_subplot(grid[2])
     ratio = result["ratio"]
     if np.all(np.isfinite(ratio["ratio"])):
         draw_ratio(fig, ratio, ax=a3, mark_sigma=result["sigma"],
                    title=rf"$\mathrm{{MSE}}_{{BP}} / \mathrm{{MSE}}_{{SG}}$ at $N$ = {ratio['n']}")
+        a3.get_legend().remove()  # one curve, named by the y label (every text costs a redraw)
     else:  # never let a redraw fail on an undefined ratio
         a3.text(0.5, 0.5, "ratio undefined", ha="center", transform=a3.transAxes)
     what = "sufficient" if result["sufficient"] else "local sufficiency BROKEN"
     fig.suptitle(f"{result['contexts']} contexts, m = {result['m']}, {what}, "
                  f"{result['runs']} runs — {protocol_note(result['protocol'])}", fontsize=10)
-    return {"axes": (a1, a2), "scale": None}
+    return {"grid": grid, "scales": {}}
 
 
-def _draw_scale(a1, a2, result, log_y, relative):
-    """The two left panels for one scale: MSE vs N of BP and SG (the y range covers the
-    mixture at every λ of the slider, so it stays put while λ moves), the bias² and variance
-    bars over the λ grid at the largest N; the mixture's artists, empty and animated (moved by
-    `update_sg_vs_bp`, blitted over the cached figure)."""
+def build_scale(fig, grid, result, log_y, relative):
+    """The two left panels for one scale (log or linear y, relative or absolute errors): MSE vs
+    N of BP and SG (the y range covers the mixture at every λ of the slider, so it stays put
+    while λ moves), the bias² and variance bars over the λ grid at the largest N; the mixture's
+    artists, empty and animated (moved by `update_sg_vs_bp`, blitted over the cached figure).
+    The panels are hidden while another scale is shown: switching draws the figure again but
+    builds nothing (so the figure keeps few texts and ticks: each costs a full draw)."""
+    a1, a2 = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
     key = "rel_" if relative else ""
     ends, every = errors(result, (0.0, 1.0)), _every_lambda(result)
     floor = (min(np.nanmin(ends[f"{key}mse"]), np.nanmin(every[f"{key}mse"])) / 30
@@ -290,6 +295,8 @@ def _draw_scale(a1, a2, result, log_y, relative):
         ok = values > floor
         a1.update_datalim(np.column_stack([np.broadcast_to(n, values.shape)[ok], values[ok]]))
     a1.autoscale_view()
+    if log_y:  # major ticks only: a scale switch draws the whole figure, tick by tick
+        a1.yaxis.set_minor_locator(NullLocator())
     mix_mse = a1.plot([], [], "o-", color=MIX_COLOR, markersize=4, animated=True,
                       label=r"$\lambda$ SG + (1 − $\lambda$) BP")[0]
     mix_bias = a1.plot([], [], "--", color=MIX_COLOR, linewidth=1.2, animated=True)[0]
@@ -297,8 +304,8 @@ def _draw_scale(a1, a2, result, log_y, relative):
     lam_text = a1.text(0.98, 0.97, "", transform=a1.transAxes, ha="right", va="top",
                        color=MIX_COLOR, animated=True)
 
-    grid = _at_largest_n(result, LAMBDA_GRID)
-    mse, bias = grid[f"{key}mse"][:, 0], grid[f"{key}bias2_debiased"][:, 0]
+    at_n = _at_largest_n(result, LAMBDA_GRID)
+    mse, bias = at_n[f"{key}mse"][:, 0], at_n[f"{key}bias2_debiased"][:, 0]
     a2.bar(LAMBDA_GRID, bias, BAR_WIDTH, color="0.35", label="bias$^2$")
     a2.bar(LAMBDA_GRID, mse - bias, BAR_WIDTH, bottom=bias, color="tab:orange", alpha=0.8,
            label="variance")
@@ -315,23 +322,20 @@ def _draw_scale(a1, a2, result, log_y, relative):
                Patch(fill=False, edgecolor="k", linewidth=1.5)],
               ["lowest MSE", *labels, r"$\lambda$ of the slider"], fontsize=8)
     a2.set_xlim(-0.07, 1.07)
-    a2.set_xticks(LAMBDA_GRID, [f"{v:g}" for v in LAMBDA_GRID], fontsize=8)
+    a2.set_xticks(LAMBDA_GRID[::2], [f"{v:g}" for v in LAMBDA_GRID[::2]], fontsize=8)
+    a2.set_xticks(LAMBDA_GRID, minor=True)  # a tick under every bar, a label under every other
+    a2.yaxis.set_major_locator(MaxNLocator(4))
     a2.set_xlabel(r"$\lambda$  (0 = BP, 1 = SG)")
     a2.set_ylabel(REL_MSE if relative else "MSE")
     a2.set_title(rf"$N$ = {n[-1]}: bias$^2$ + variance", fontsize=10, y=1.0)
     a2.grid(True, axis="y", alpha=0.3)
-    return dict(key=key, floor=floor, mix_mse=mix_mse, mix_bias=mix_bias, lam_text=lam_text,
-                chosen=chosen, best=best)
+    return dict(axes=(a1, a2), key=key, floor=floor, mix_mse=mix_mse, mix_bias=mix_bias,
+                lam_text=lam_text, chosen=chosen, best=best)
 
 
-def update_sg_vs_bp(artists, result, lam=0.5, log_y=True, relative=True):
-    """Draw the two left panels again if the scale changed; then move the mixture
-    λ·SG + (1 − λ)·BP: its curves, its bar (outlined), the lowest MSE among the grid and λ."""
-    if artists["scale"] != (log_y, relative):
-        for ax in artists["axes"]:
-            ax.clear()
-        artists.update(_draw_scale(*artists["axes"], result, log_y, relative),
-                       scale=(log_y, relative))
+def update_sg_vs_bp(artists, result, lam=0.5):
+    """Move the mixture λ·SG + (1 − λ)·BP in one scale's panels: its curves, its bar
+    (outlined), the lowest MSE among the grid and λ."""
     key, floor = artists["key"], artists["floor"]
     lam = round(float(lam), 2)
     if 0.0 < lam < 1.0:
@@ -359,10 +363,16 @@ def update_sg_vs_bp(artists, result, lam=0.5, log_y=True, relative=True):
 
 
 def draw_sg_vs_bp_view(fig, result, lam=0.5, log_y=True, relative=True):
-    """The SG-vs-BP explorer's figure: drawn once per result; a scale redraws the two left
-    panels, λ moves the mixture's animated artists."""
-    artists = keep(fig, (result,), lambda fig: build_sg_vs_bp(fig, result))
-    update_sg_vs_bp(artists, result, lam, bool(log_y), bool(relative))
+    """The SG-vs-BP explorer's figure: drawn once per result; the two left panels once per
+    scale (then hidden while another scale is shown); λ moves the mixture in them."""
+    kept = keep(fig, (result,), lambda fig: build_sg_vs_bp(fig, result))
+    scale = (bool(log_y), bool(relative))
+    if scale not in kept["scales"]:
+        kept["scales"][scale] = build_scale(fig, kept["grid"], result, *scale)
+    for s, artists in kept["scales"].items():
+        for ax in artists["axes"]:
+            ax.set_visible(s == scale)
+    update_sg_vs_bp(kept["scales"][scale], result, lam)
 
 
 def draw_learning_view(fig, result, show="regret"):

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.patches import Patch
 
-from .kept import keep
+from .kept import keep, keep_choice
 from .style import color
 
 METHOD_LABELS = {"backprop": "backprop", "fa": "FA", "dfa": "DFA", "kickback": "kickback",
@@ -448,21 +448,24 @@ def draw_sg_modules(fig, result, layer="all", smooth=10):
     update_sg_modules(artists, result, layer, smooth)
 
 
-def draw_pipeline(fig, result, show="schedule"):
-    """Widget view: the two Gantt charts, or the speed-up against the number of layers
-    (nothing moves within a view: each is drawn once per result and choice)."""
-    def build(fig):
-        if show == "schedule":
-            draw_schedule(fig, result["schedules"],
-                          gridspec_kw=_fixed_layout(fig, bottom=0.1, top=0.86, left=0.07,
-                                                    hspace=0.45))
-            m = result["model"]
-            fig.suptitle(f"speed-up {m['total']:.2f}× = parallelism {m['parallel']:.2f} × "
-                         f"work {m['work']:.2f}", fontsize=10)
-        else:
-            draw_speedup_model(fig, result["curve"],
-                               gridspec_kw=_fixed_layout(fig, bottom=0.12, top=0.9,
-                                                         wspace=0.22))
-        return {}
+def build_pipeline(fig, result, show="schedule"):
+    """The pipeline explorer's figure for one choice: the two Gantt charts ("schedule"), or the
+    speed-up against the number of layers ("speedup"). Fixed margins: no layout pass."""
+    if show == "schedule":
+        draw_schedule(fig, result["schedules"],
+                      gridspec_kw=dict(left=0.07, right=0.99, bottom=0.1, top=0.86, hspace=0.45))
+        m = result["model"]
+        fig.suptitle(f"speed-up {m['total']:.2f}× = parallelism {m['parallel']:.2f} × "
+                     f"work {m['work']:.2f}", fontsize=10)
+    else:
+        draw_speedup_model(fig, result["curve"],
+                           gridspec_kw=dict(left=0.06, right=0.99, bottom=0.12, top=0.9,
+                                            wspace=0.22))
 
-    keep(fig, (result, show), build)
+
+def draw_pipeline(fig, result, show="schedule"):
+    """Widget view: the two Gantt charts, or the speed-up against the number of layers. Each is
+    drawn once per result in a subfigure of its own (`keep_choice`); switching only shows the
+    other one."""
+    fig.set_layout_engine("none")
+    keep_choice(fig, (result,), show, lambda sub: build_pipeline(sub, result, show))
