@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from matplotlib.ticker import LogFormatter
 
 from ..estimators.gradient_error import (
     closed_form,
@@ -204,7 +205,12 @@ def test_function_title(result):
 # ----------------------------------------------------------------------------------------
 
 def _interp_runs(runs, key, x_axis):
-    """Align several seeds' curves on a common x grid (iterations, or time by interpolation)."""
+    """Align several seeds' curves on a common x grid (iterations, or time by interpolation).
+
+    Seeds finish at different CPU times: on the time axis the grid ends at the first time at
+    which a seed that trained to the end stopped, so that every such seed has a point all along
+    (a mean over fewer seeds near the end would jump). A diverged seed is NaN after it stopped,
+    as on the iteration axis; if every seed diverged, the grid ends with the last one."""
     if x_axis == "iteration":
         longest = max(runs, key=lambda r: len(r["iterations"]))
         x = longest["iterations"].astype(float)
@@ -213,8 +219,8 @@ def _interp_runs(runs, key, x_axis):
             y = r[key].astype(float)
             Y[i, :y.size] = y
         return x, Y
-    t_max = max(r["time"][-1] for r in runs)
-    x = np.linspace(0, t_max, 100)
+    finished = [r["time"][-1] for r in runs if r["diverged_at"] < 0]
+    x = np.linspace(0, min(finished) if finished else max(r["time"][-1] for r in runs), 100)
     Y = np.full((len(runs), x.size), np.nan)
     for i, r in enumerate(runs):
         t, y = r["time"], r[key].astype(float)
@@ -253,7 +259,11 @@ def digits_suptitle(result):
 
 def digits_lines(axes, result, keys, x_axis="iteration", legend=True):
     """What x_axis changes in `draw_digits_curves`: the curves and bands (returned), the x
-    labels and the legends."""
+    labels and the legends.
+
+    On the time axis each method's mean ± std ends at the CPU time all its seeds reached (the
+    slower seeds' last points are not drawn): a mean over fewer seeds near the end would jump.
+    A diverged seed leaves the mean where it stops, on both axes (its step is in the legend)."""
     artists = []
     for ax, key in zip(axes, keys):
         for i, (label, runs) in enumerate(result["runs"].items()):
@@ -277,11 +287,22 @@ def digits_lines(axes, result, keys, x_axis="iteration", legend=True):
     return artists
 
 
+class PlainLogFormatter(LogFormatter):
+    """Log-axis tick labels as plain numbers (2, 3, 0.5 rather than 3×10⁰), on the ticks
+    matplotlib labels: the minor ones too when the axis spans a decade or two."""
+
+    def __call__(self, x, pos=None):
+        return f"{x:g}" if super().__call__(x, pos) else ""
+
+
 def digits_y_axes(axes, keys):
-    """What x_axis does not change in `draw_digits_curves`: the y axes."""
+    """What x_axis does not change in `draw_digits_curves`: the y axes (the loss on a log axis
+    with plain-number labels: it often spans less than a decade)."""
     for ax, key in zip(axes, keys):
         if key == "train_loss":
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(PlainLogFormatter())
+            ax.yaxis.set_minor_formatter(PlainLogFormatter())
             ax.set_ylabel("training loss (cross-entropy)")
         else:
             ax.set_ylabel("test accuracy")
