@@ -367,3 +367,88 @@ def test_linear_cka_and_probe():
 def fb_linear_cka(a, b):
     from gradlab.methods.feedback import linear_cka
     return linear_cka(a, b)
+
+
+# ----------------------------------------------------------------------------------------
+# The frozen-lower-layers control, FA/DFA/kickback as fixed SG maps, coherence, CKA
+# ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("batchnorm", [False, True])
+def test_frozen_control_really_freezes_the_hidden_layers(rng, batchnorm):
+    x, y = _toy(rng, n=128)
+    net = FeedbackNetwork([5, 8, 8, 3], "frozen", np.random.default_rng(7), lr=1e-2,
+                          batchnorm=batchnorm)
+    before = [{k: (v.copy() if k != "bn" else {n: w.copy() for n, w in v.items()})
+               for k, v in layer.items()} for layer in net.layers]
+    first = net.evaluate(x, y)[0]
+    for _ in range(200):
+        net.step(x, y)
+    for layer, old in zip(net.layers[:-1], before[:-1]):
+        np.testing.assert_array_equal(layer["W"], old["W"])  # bit-identical
+        if batchnorm:
+            np.testing.assert_array_equal(layer["bn"]["gamma"], old["bn"]["gamma"])
+            np.testing.assert_array_equal(layer["bn"]["beta"], old["bn"]["beta"])
+        else:
+            np.testing.assert_array_equal(layer["b"], old["b"])
+    assert not np.array_equal(net.layers[-1]["W"], before[-1]["W"])
+    assert net.evaluate(x, y)[0] < first  # the top layer alone still learns
+
+
+def test_fa_dfa_kickback_are_synthetic_gradients_from_fixed_maps(rng):
+    from gradlab.methods.feedback import fixed_map_sg
+
+    for method, k in (("fa", 3), ("dfa", 3), ("kickback", 1)):
+        net = FeedbackNetwork([5, 7, 6, 4, k], method, rng)
+        x = rng.normal(size=(9, 5))
+        y = rng.normal(size=(9, 1)) if k == 1 else np.eye(k)[rng.integers(0, k, 9)]
+        net.loss = "mse" if k == 1 else "softmax_ce"
+        s = net.signals(x, y)
+        sg = fixed_map_sg(method, net.layers, s["a"], s["e"], net.feedback)
+        for d_sg, d_rule in zip(sg, s["deltas"]):
+            np.testing.assert_allclose(d_sg, d_rule, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError):
+        fixed_map_sg("backprop", net.layers, s["a"], s["e"])
+
+
+def test_kickback_coherence_is_the_share_of_active_units_with_positive_influence(rng):
+    from gradlab.methods.feedback import kickback_coherence
+
+    layers = init_layers([3, 5, 4, 1], rng, "relu")
+    x = rng.normal(size=(20, 3))
+    a, _ = forward(layers, x, "relu")
+    c = kickback_coherence(layers, a, "relu")
+    assert c.shape == (2,) and np.all((c >= 0) & (c <= 1))
+    for layer in layers[1:]:
+        layer["W"] = np.abs(layer["W"])  # every influence positive: coherent
+    a, _ = forward(layers, x, "relu")
+    np.testing.assert_array_equal(kickback_coherence(layers, a, "relu"), 1.0)
+
+
+def test_train_stops_at_the_target_error(rng):
+    x, y = _toy(rng, n=256)
+    r = train("backprop", (x, y, x, y), hidden=(16,), epochs=50, batch_size=32, rng=rng,
+              lr=1e-2, target_error=0.2)
+    assert r["reached_at"] is not None and r["reached_at"] < 50
+    assert r["test_error"][-1] <= 0.2 and len(r["test_error"]) == r["reached_at"] + 1
+
+
+def test_cka_of_a_representation_with_itself_is_one():
+    from gradlab.methods.feedback import linear_cka
+
+    X = np.random.default_rng(1).normal(size=(100, 7))
+    assert linear_cka(X, X) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_cka_is_invariant_to_orthogonal_maps_and_isotropic_scaling_only():
+    from gradlab.methods.feedback import linear_cka
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(150, 6)) @ rng.normal(size=(6, 6))
+    Y = np.tanh(X @ rng.normal(size=(6, 4)))
+    Q = np.linalg.qr(rng.normal(size=(6, 6)))[0]
+    base = linear_cka(X, Y)
+    assert linear_cka(X @ Q, Y) == pytest.approx(base, rel=1e-10)
+    assert linear_cka(0.01 * X, 50 * Y) == pytest.approx(base, rel=1e-10)
+    assert linear_cka(X + 3.0, Y) == pytest.approx(base, rel=1e-10)  # centred
+    S = np.diag([1, 1, 1, 1, 1, 30.0])  # an anisotropic stretch is *not* an invariance
+    assert abs(linear_cka(X @ S, Y) - base) > 1e-3

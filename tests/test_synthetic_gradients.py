@@ -52,6 +52,39 @@ def _ad_loss(kind):
     return loss
 
 
+def _ad_mlp_loss(params, x, t):
+    """Any depth of MLP module, W1, b1, ..., Wk, bk (ReLU between), with gradlab.numpy."""
+    k = sum(1 for name in params if name.startswith("W"))
+    z = x
+    for j in range(1, k + 1):
+        z = gnp.matmul(z, params[f"W{j}"]) + params[f"b{j}"]
+        if j < k:
+            z = gnp.relu(z)
+    r = z - t
+    return 0.5 * gnp.mean(gnp.sum(r * r, axis=1))
+
+
+@pytest.mark.parametrize("hidden", [(9, 7), (5, 6, 4)])
+@pytest.mark.parametrize("context_dim", [0, 3])
+def test_deep_mlp_module_grads_match_our_reverse_mode(rng, hidden, context_dim):
+    params = init_sg_module(4, rng, "mlp", context_dim, hidden=hidden)
+    assert sorted(params) == sorted([f"{p}{j}" for j in range(1, len(hidden) + 2)
+                                     for p in "Wb"])
+    assert np.all(params[f"W{len(hidden) + 1}"] == 0)  # zero-initialised last layer
+    for k in params:
+        params[k] = params[k] + rng.normal(size=params[k].shape) * 0.3
+    h, t = rng.normal(size=(8, 4)), rng.normal(size=(8, 4))
+    c = np.eye(3)[rng.integers(0, 3, 8)] if context_dim else None
+    loss, grads = sg_regression_grads(params, h, t, c)
+    x = h if c is None else np.concatenate([h, c], axis=1)
+    assert loss == pytest.approx(float(_ad_mlp_loss(params, x, t)))
+    ad = gradlab.grad(_ad_mlp_loss)(params, x, t)
+    for k in params:
+        np.testing.assert_allclose(grads[k], ad[k], rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="hidden"):
+        init_sg_module(4, rng, "mlp", hidden=())
+
+
 @pytest.mark.parametrize("kind", ["linear", "mlp"])
 @pytest.mark.parametrize("context_dim", [0, 2])
 def test_regression_grads_match_our_reverse_mode(rng, kind, context_dim):

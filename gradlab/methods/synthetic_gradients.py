@@ -14,8 +14,11 @@ and the layer updates at once from ĝᵢ. Mᵢ itself learns by regression, loss
 Mᵢ's last layer starts at **zero**, so the first synthetic gradients are 0 (nothing is learnt
 from a module that knows nothing yet). Two shapes of module:
 
-- "linear":  ĝ = [h, c] A + b                        (A, b zero-initialised);
-- "mlp":     ĝ = relu([h, c] W₁ + b₁) W₂ + b₂         (one hidden layer; W₂, b₂ zero-initialised).
+- "linear":  ĝ = [h, c] A + b                        (A, b zero-initialised) — the weakest
+  module, kept as an ablation (Czarnecki et al.'s analysis is about it);
+- "mlp":     ĝ = relu(⋯relu([h, c] W₁ + b₁)⋯) Wₖ₊₁ + bₖ₊₁   (`hidden` = one width or a tuple of
+  widths, e.g. (1024, 1024) as Jaderberg et al.'s feed-forward modules; the last layer
+  Wₖ₊₁, bₖ₊₁ zero-initialised).
 
 Conventions: rows are examples (h has shape (batch, n)); gradients are *per example*
 (∂ℓₙ/∂hₙ, without the 1/batch of a mean loss), so their size does not depend on the batch.
@@ -42,15 +45,25 @@ def init_sg_module(dim, rng, kind="linear", context_dim=0, hidden=64):
     """Parameters of a synthetic-gradient module predicting a gradient of size `dim`.
 
     Its input is hᵢ (size `dim`) followed by `context_dim` context entries (cDNI: the one-hot
-    label). The last layer is zero, so the module predicts 0 until it has learnt something.
+    label). "mlp": `hidden` is the width of its one hidden layer, or a tuple of widths; the hidden
+    layers are He-initialised ReLU layers W₁, b₁, W₂, b₂, .... The last layer is zero, so the
+    module predicts 0 until it has learnt something.
     """
     if kind not in SG_KINDS:
         raise ValueError(f"unknown synthetic-gradient module kind {kind!r}; choose from {SG_KINDS}")
     n_in = dim + context_dim
     if kind == "linear":
         return {"A": np.zeros((n_in, dim)), "b": np.zeros(dim)}
-    return {"W1": rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, hidden)), "b1": np.zeros(hidden),
-            "W2": np.zeros((hidden, dim)), "b2": np.zeros(dim)}
+    widths = (hidden,) if np.isscalar(hidden) else tuple(hidden)
+    if not widths or min(widths) < 1:
+        raise ValueError(f"an MLP module needs hidden widths >= 1, got {hidden!r}")
+    sizes = (n_in, *widths, dim)
+    params = {}
+    for j, (m, k) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        last = j == len(sizes) - 1
+        params[f"W{j}"] = np.zeros((m, k)) if last else rng.normal(0.0, np.sqrt(2.0 / m), (m, k))
+        params[f"b{j}"] = np.zeros(k)
+    return params
 
 
 def sg_inputs(h, context=None):
@@ -58,13 +71,26 @@ def sg_inputs(h, context=None):
     return h if context is None else np.concatenate([h, context], axis=1)
 
 
+def _n_layers(params):
+    return sum(1 for k in params if k.startswith("W"))
+
+
+def _mlp_forward(params, x):
+    """The MLP module's pre-activations u and activations z per layer (z[0] = x), and ĝ."""
+    n = _n_layers(params)
+    us, zs = [], [x]
+    for j in range(1, n):
+        us.append(zs[-1] @ params[f"W{j}"] + params[f"b{j}"])
+        zs.append(np.maximum(us[-1], 0.0))
+    return us, zs, zs[-1] @ params[f"W{n}"] + params[f"b{n}"]
+
+
 def sg_predict(params, h, context=None):
     """The synthetic gradient ĝ ≈ ∂ℓ/∂h, one row per example."""
     x = sg_inputs(h, context)
     if "A" in params:
         return x @ params["A"] + params["b"]
-    z = np.maximum(x @ params["W1"] + params["b1"], 0.0)
-    return z @ params["W2"] + params["b2"]
+    return _mlp_forward(params, x)[2]
 
 
 def bootstrap_target(g_next, a_next, W_next, act_deriv):
@@ -78,19 +104,24 @@ def bootstrap_target(g_next, a_next, W_next, act_deriv):
 
 
 def sg_regression_grads(params, h, target, context=None):
-    """Regression loss ½·mean‖ĝ − t‖² of the module on a batch, and its gradient (a dict)."""
+    """Regression loss ½·mean‖ĝ − t‖² of the module on a batch, and its gradient (a dict).
+
+    MLP: backprop through the module, r = ĝ − t, ∂/∂Wⱼ = zⱼ₋₁ᵀ dⱼ / n with d = r at the top
+    and dⱼ = (dⱼ₊₁ Wⱼ₊₁ᵀ) ⊙ 1[uⱼ > 0] below."""
     x = sg_inputs(h, context)
     n = x.shape[0]
     if "A" in params:
         r = x @ params["A"] + params["b"] - target
         grads = {"A": x.T @ r / n, "b": r.mean(axis=0)}
     else:
-        u = x @ params["W1"] + params["b1"]
-        z = np.maximum(u, 0.0)
-        r = z @ params["W2"] + params["b2"] - target
-        dz = (r @ params["W2"].T) * (u > 0)
-        grads = {"W1": x.T @ dz / n, "b1": dz.mean(axis=0),
-                 "W2": z.T @ r / n, "b2": r.mean(axis=0)}
+        us, zs, g = _mlp_forward(params, x)
+        r = g - target
+        grads, d = {}, r
+        for j in range(_n_layers(params), 0, -1):
+            grads[f"W{j}"] = zs[j - 1].T @ d / n
+            grads[f"b{j}"] = d.mean(axis=0)
+            if j > 1:
+                d = (d @ params[f"W{j}"].T) * (us[j - 2] > 0)
     loss = 0.5 * float(np.mean(np.sum(r * r, axis=1)))
     return loss, grads
 
