@@ -208,7 +208,7 @@ def _per_layer(x, n):
 
 
 def pipeline_schedule(n_layers, forward=1.0, backward=2.0, sg=0.5, n_batches=6, mode="dni",
-                      update_prob=1.0, rng=None):
+                      update_prob=1.0, rng=None, n_micro=4):
     """A schedule of `n_batches` batches through `n_layers` layers, one layer per device.
 
     Costs (time units, scalars or one per layer): forward fᵢ, backward bᵢ (δ and the weight
@@ -216,9 +216,16 @@ def pipeline_schedule(n_layers, forward=1.0, backward=2.0, sg=0.5, n_batches=6, 
     - mode "backprop" (update-locked): a batch goes forward through every device, then backward;
       device 1 cannot start the next batch until the backward pass has reached it, so a batch
       takes Σ(fᵢ + bᵢ) and only one device is busy at a time.
+    - mode "pipelined": backprop with each batch cut into `n_micro` micro-batches (GPipe): a
+      device passes micro-batch m on and starts m+1 (each costs fᵢ/M, bᵢ/M); after the last
+      forward the backward passes flow down the same way; every device updates once the batch
+      is through (a flush), so the updates are locked backprop's. Equal layers:
+      (M + L − 1)(f + b)/M per batch.
     - mode "dni": device i does fᵢ, hands its output on, then at once its backward from the
       synthetic gradient (bᵢ + sᵢ), then takes the next batch as soon as its input is there
-      (still forward-locked). With update_prob p < 1 each layer updates with probability p.
+      (still forward-locked). With update_prob p < 1 a layer below the top does its backward
+      for a batch only with probability p: more batches per unit of time, but fewer updates —
+      p trades updates for throughput, it does not make an update cheaper.
     Returns dict(tasks=[(device, start, end, kind, batch)], makespan, per_batch (steady-state
     time per batch: the slowest device's load), kinds).
     """
@@ -236,8 +243,10 @@ def pipeline_schedule(n_layers, forward=1.0, backward=2.0, sg=0.5, n_batches=6, 
                 tasks.append((i, t, t + b[i], "backward", k))
                 t += b[i]
         return dict(tasks=tasks, makespan=t, per_batch=float(np.sum(f + b)))
+    if mode == "pipelined":
+        return _gpipe_schedule(f, b, n_batches, int(n_micro))
     if mode != "dni":
-        raise ValueError(f"mode must be 'backprop' or 'dni', got {mode!r}")
+        raise ValueError(f"mode must be 'backprop', 'pipelined' or 'dni', got {mode!r}")
     free = np.zeros(L)  # when each device is next free
     for k in range(n_batches):
         ready = 0.0  # when this batch's input to device i is available
@@ -259,12 +268,34 @@ def pipeline_schedule(n_layers, forward=1.0, backward=2.0, sg=0.5, n_batches=6, 
     return dict(tasks=tasks, makespan=float(free.max()), per_batch=per_batch)
 
 
+def _gpipe_schedule(f, b, n_batches, M):
+    """Micro-batched pipeline-parallel backprop with a flush per batch (see pipeline_schedule)."""
+    L = len(f)
+    tasks, t0 = [], 0.0
+    for k in range(n_batches):
+        free = np.full(L, t0)
+        done = np.full((L, M), t0)
+        for m in range(M):
+            for i in range(L):
+                start = max(free[i], done[i - 1, m] if i else t0)
+                tasks.append((i, start, start + f[i] / M, "forward", k))
+                free[i] = done[i, m] = start + f[i] / M
+        for m in range(M - 1, -1, -1):
+            for i in range(L - 1, -1, -1):
+                start = max(free[i], done[i + 1, m] if i < L - 1 else free[i])
+                tasks.append((i, start, start + b[i] / M, "backward", k))
+                free[i] = done[i, m] = start + b[i] / M
+        t0 = float(free.max())
+    return dict(tasks=tasks, makespan=t0, per_batch=t0 / n_batches)
+
+
 def speedup_model(n_layers, forward=1.0, backward=2.0, sg=0.5, update_prob=1.0):
     """Steady-state speed-up of DNI over locked backprop on L devices, and its two factors.
 
     total = Σ(f+b) / maxᵢ(fᵢ + p(bᵢ+sᵢ)) = work × parallel, where
-    work = Σ(f+b) / Σ(f + p(b+s))  — doing less (p < 1) or more (SG cost) work per batch; this
-           part would speed up even a single device;
+    work = Σ(f+b) / Σ(f + p(b+s))  — more work per batch (the SG modules, < 1) or fewer
+           updates per batch (p < 1, > 1): p does not make an update cheaper, it trades updates
+           for batches per second;
     parallel = Σ(f + p(b+s)) / maxᵢ(fᵢ + p(bᵢ+sᵢ)) ≤ L — layers working at the same time.
     """
     L = int(n_layers)
@@ -286,16 +317,23 @@ def _relu_stage_forward(layers, x, last):
     return a, h
 
 
-def _relu_stage_backward(layers, a, h, g_out, last, lr, need_input_grad=True):
-    """Backprop g_out = ∂ℓ/∂(stage output) through the stage, SGD-update it, return ∂ℓ/∂input."""
+def _relu_stage_backward(layers, a, h, g_out, last, lr, need_input_grad=True, accumulate=None,
+                         weight=1.0):
+    """Backprop g_out = ∂ℓ/∂(stage output) through the stage, SGD-update it, return ∂ℓ/∂input.
+    With `accumulate` (a list of [∂W, ∂b] per layer) the gradient, times `weight`, is added
+    there instead of being applied (micro-batches of one batch)."""
     n = h[0].shape[0]
     g = g_out
     for j in range(len(layers) - 1, -1, -1):
         W, b = layers[j]
         delta = g if (last and j == len(layers) - 1) else g * (a[j] > 0)
         g = delta @ W.T if (j > 0 or need_input_grad) else None
-        W -= lr * (h[j].T @ delta) / n
-        b -= lr * delta.mean(axis=0)
+        if accumulate is None:
+            W -= lr * (h[j].T @ delta) / n
+            b -= lr * delta.mean(axis=0)
+        else:
+            accumulate[j][0] += weight * (h[j].T @ delta) / n
+            accumulate[j][1] += weight * delta.mean(axis=0)
     return g
 
 
@@ -338,7 +376,95 @@ def run_locked(layers, batches, lr=0.01, threads=None):
             _relu_stage_backward(layers, a, h, e, True, lr, need_input_grad=False)
         elapsed = time.perf_counter() - start
     n = sum(len(x) for x, _ in batches)
-    return dict(examples_per_s=n / elapsed, seconds=elapsed, losses=np.array(losses))
+    return dict(examples_per_s=n / elapsed, seconds=elapsed, losses=np.array(losses),
+                layers=layers)
+
+
+def _stages(layers, n_workers):
+    bounds = np.linspace(0, len(layers), n_workers + 1).round().astype(int)
+    stages = [layers[bounds[k]:bounds[k + 1]] for k in range(n_workers)]
+    if any(len(st) == 0 for st in stages):
+        raise ValueError(f"{len(layers)} layers cannot be split over {n_workers} workers")
+    return bounds, stages
+
+
+def _run_threads(body, n_workers, threads_per_worker):
+    """Run body(k) for k < n_workers in threads (BLAS limited per thread); re-raise errors."""
+    import threading
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    errors = []
+
+    def run(k):
+        try:
+            body(k)
+        except Exception as exc:  # reported to the caller
+            errors.append(exc)
+
+    with threadpool_limits(limits=threads_per_worker):
+        start = time.perf_counter()
+        threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(n_workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=600)
+        elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return elapsed
+
+
+def run_pipelined(layers, batches, n_workers=2, n_micro=4, lr=0.01, threads_per_worker=1):
+    """Pipeline-parallel backprop (GPipe-style): the fair parallel baseline for DNI's pipeline.
+
+    The layers are split into `n_workers` consecutive stages, one Python thread each (matrix
+    products release the GIL). Each batch is cut into `n_micro` micro-batches: stage k runs the
+    forward pass of micro-batch m while stage k+1 works on m−1; the backward passes flow back the
+    same way; each stage accumulates its gradient over the micro-batches and applies it once the
+    whole batch is through (a flush). The updates are exactly locked backprop's (same batches,
+    same SGD step), only scheduled in parallel. Returns examples/s and the losses.
+    """
+    import queue
+
+    layers = [(W.copy(), b.copy()) for W, b in layers]
+    _, stages = _stages(layers, n_workers)
+    fwd = [queue.Queue() for _ in range(n_workers)]
+    back = [queue.Queue() for _ in range(n_workers)]
+    losses = np.zeros(len(batches))
+
+    def stage(k):
+        last = k == n_workers - 1
+        for j, (x_full, y_full) in enumerate(batches):
+            parts = np.array_split(np.arange(len(x_full)), n_micro)
+            acc = [[np.zeros_like(W), np.zeros_like(b)] for W, b in stages[k]]
+            saved = []
+            for idx in parts:
+                x = x_full[idx] if k == 0 else fwd[k].get()
+                a, h = _relu_stage_forward(stages[k], x, last)
+                weight = len(idx) / len(x_full)
+                if last:  # forward then backward at once (1F1B at the last stage)
+                    loss, e = _softmax_error(h[-1], y_full[idx])
+                    losses[j] += weight * loss
+                    g_in = _relu_stage_backward(stages[k], a, h, e, True, lr, k > 0, acc, weight)
+                    if k > 0:
+                        back[k - 1].put(g_in)
+                else:
+                    fwd[k + 1].put(h[-1])
+                    saved.append((a, h, weight))
+            for a, h, weight in ([] if last else saved):  # backward in arrival order
+                g_in = _relu_stage_backward(stages[k], a, h, back[k].get(), False, lr, k > 0,
+                                            acc, weight)
+                if k > 0:
+                    back[k - 1].put(g_in)
+            for (W, b), (dW, db) in zip(stages[k], acc):  # the flush: one update per batch
+                W -= lr * dW
+                b -= lr * db
+
+    elapsed = _run_threads(stage, n_workers, threads_per_worker)
+    n = sum(len(x) for x, _ in batches)
+    return dict(examples_per_s=n / elapsed, seconds=elapsed, losses=losses, layers=layers)
 
 
 def run_decoupled(layers, batches, n_workers=2, lr=0.01, sg_lr=1e-3, threads_per_worker=1,
@@ -356,16 +482,12 @@ def run_decoupled(layers, batches, n_workers=2, lr=0.01, sg_lr=1e-3, threads_per
     Returns examples/s, the top stage's losses and the modules' regression losses.
     """
     import queue
-    import threading
     import time
 
     from threadpoolctl import threadpool_limits
 
     layers = [(W.copy(), b.copy()) for W, b in layers]
-    bounds = np.linspace(0, len(layers), n_workers + 1).round().astype(int)
-    stages = [layers[bounds[k]:bounds[k + 1]] for k in range(n_workers)]
-    if any(len(st) == 0 for st in stages):
-        raise ValueError(f"{len(layers)} layers cannot be split over {n_workers} workers")
+    bounds, stages = _stages(layers, n_workers)
     n_classes = batches[0][1].shape[1]
     rng = np.random.default_rng(seed)
     modules = [SyntheticGradient(stages[k][-1][0].shape[1], rng, "linear", n_classes, lr=sg_lr)
@@ -415,25 +537,11 @@ def run_decoupled(layers, batches, n_workers=2, lr=0.01, sg_lr=1e-3, threads_per
         if not last:
             learn_from_targets(block=True)
 
-    errors = []
-
-    def run_thread(k):
-        try:
-            for _ in stage(k):
-                pass
-        except Exception as exc:  # reported to the caller
-            errors.append(exc)
-
-    with threadpool_limits(limits=threads_per_worker):
-        start = time.perf_counter()
-        if concurrent:
-            threads = [threading.Thread(target=run_thread, args=(k,), daemon=True)
-                       for k in range(n_workers)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=600)
-        else:
+    if concurrent:
+        elapsed = _run_threads(lambda k: [None for _ in stage(k)], n_workers, threads_per_worker)
+    else:
+        with threadpool_limits(limits=threads_per_worker):
+            start = time.perf_counter()
             gens = [stage(k) for k in range(n_workers)]
             for _ in range(len(batches)):
                 for g in gens:
@@ -441,9 +549,7 @@ def run_decoupled(layers, batches, n_workers=2, lr=0.01, sg_lr=1e-3, threads_per
             for g in gens:
                 for _ in g:
                     pass
-        elapsed = time.perf_counter() - start
-    if errors:
-        raise errors[0]
+            elapsed = time.perf_counter() - start
     n = sum(len(x) for x, _ in batches)
     return dict(examples_per_s=n / elapsed, seconds=elapsed, losses=np.array(losses),
                 sg_losses=[np.array(v) for v in sg_losses], stage_bounds=bounds.tolist(),
