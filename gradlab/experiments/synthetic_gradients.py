@@ -74,7 +74,7 @@ VARIANTS = {  # name → (method, options)
 }
 LABELS = {"backprop": "backprop", "frozen": "frozen lower layers (top layer only)", "fa": "FA",
           "dfa": "DFA", "kickback": "kickback", "dni": "DNI (MLP SG)", "cdni": "cDNI (MLP SG)"}
-DIGITS_FULL = dict(depths=(3, 4, 5, 6), seeds=(0, 1, 2, 3, 4), width=128, epochs=20,
+DIGITS_FULL = dict(depths=(3, 4, 5, 6), seeds=(0, 1, 2, 3, 4), width=128, epochs=30,
                    batch_size=64, lr=1e-3, sg_lr=1e-3, act="relu", sg_kind="mlp",
                    batchnorm=True, sg_hidden=(256, 256))
 DIGITS_QUICK = dict(DIGITS_FULL, depths=(3, 6), seeds=(0, 1, 2), width=64, epochs=6, lr=2e-3,
@@ -239,18 +239,24 @@ def _digits_table_claims(results):
     lo, hi = depths[0], depths[-1]
     proto = _digits_protocol(results)
     claims = []
-    gaps = {d: _paired_gap(results, "cdni", "backprop", d) for d in depths}
-    worst = max(depths, key=lambda d: gaps[d][0])
-    g, sd = gaps[worst]
-    ok = g <= 1.0 or (sd is not None and g <= 2 * sd / np.sqrt(n))
-    claims.append(Claim(
-        paper=PAPERS["jaderberg"], claim="cDNI (every layer decoupled) ≈ backprop in accuracy",
-        paper_value=PAPER_MNIST["cdni"] + " on MNIST FCN", paper_verified=False,
-        ours=f"cDNI − backprop = {g:+.2f} points at {worst} layers (largest gap over depths "
-             f"{lo}–{hi})", spread=sd, n_seeds=n, protocol=proto,
-        verdict="reproduced" if ok else ("partly" if g <= 3.0 else "not reproduced"),
-        why="" if ok else "the gap exceeds 1 point and 2 standard errors of the paired "
-                          "differences"))
+    for name, module in (("cdni", "MLP"), ("cdni, linear SG (ablation)", "linear")):
+        if name not in results["errors"]:
+            continue
+        gaps = {d: _paired_gap(results, name, "backprop", d) for d in depths}
+        worst = max(depths, key=lambda d: gaps[d][0])
+        g, sd = gaps[worst]
+        ok = g <= 1.0 or (sd is not None and g <= 2 * sd / np.sqrt(n))
+        claims.append(Claim(
+            paper=PAPERS["jaderberg"],
+            claim=f"cDNI (every layer decoupled, {module} SG module) ≈ backprop in accuracy",
+            paper_value=PAPER_MNIST["cdni"] + " on MNIST FCN; “a linear cDNI module works well”",
+            paper_verified=False,
+            ours=f"cDNI − backprop = {g:+.2f} points at {worst} layers (largest gap over depths "
+                 f"{lo}–{hi})", spread=sd, n_seeds=n, protocol=proto,
+            verdict="reproduced" if ok else ("partly" if g <= 3.0 else "not reproduced"),
+            why="" if ok else (f"the gap exceeds 1 point and 2 standard errors; after "
+                               f"{results['config']['epochs']} epochs on 1347 digits (the paper "
+                               "trained far longer) the SG nets are still improving")))
     dni = {d: _paired_gap(results, "dni", "backprop", d) for d in depths}
     worse = all(dni[d][0] > 0 for d in depths)
     grows = dni[hi][0] > dni[lo][0]
@@ -394,7 +400,7 @@ def run_linear(steps, seeds, every_layer=False, progress=None, models=None):
 LINEAR_CONDITIONS = ("linear model (no non-linearity, no biases), MSE loss, full-batch gradient "
                      "descent; linear SG module (zero-init) with the label as context for cDNI; "
                      "small enough learning rates for the network and the module")
-DEPTHS_FULL = dict(depths=(1, 2, 6, 10), data=("2-D", "100-D"), steps=4000,
+DEPTHS_FULL = dict(depths=(1, 2, 6, 10), data=("2-D", "100-D"), steps=2000,
                    seeds=(0, 1, 2, 3, 4))
 DEPTHS_QUICK = dict(depths=(2, 6, 10), data=("2-D",), steps=800, seeds=(0, 1, 2))
 DEPTH_LR = {"middle": 0.01, "every layer": 1e-3}
@@ -1004,7 +1010,7 @@ def _pipeline_claims(results):
                       "backprop on 2 cores; the L-device schedule model with the same three")
 def run_pipeline(quick=False, progress=None):
     cfg = dict(width=384 if quick else 1024, n_layers=4, batch_size=256,
-               n_batches=6 if quick else 30, repeats=3 if quick else 5)
+               n_batches=6 if quick else 20, repeats=3 if quick else 5)
     measured = measure_pipeline(**cfg)
     if progress is not None:
         progress(1, 2)
