@@ -1,5 +1,8 @@
 # gradlab: set up, open the notebooks, run the tests.
-#   make lab    create .venv if missing, install -e .[lab], open JupyterLab on notebooks/
+#   make lab    create .venv if missing, install -e .[lab], open JupyterLab (at the repository
+#               root, so jupytext.toml pairs each notebook with its text notebook on save)
+#   make sync   jupytext --sync every notebook with its text notebook in notebooks/src/ (the file
+#               saved last wins) and clear the notebooks' outputs (docs/developing.md)
 #   make test   create/update .venv, install -e .[lab,test], ruff, then the whole pytest suite
 #               (browser test included: skipped without /usr/bin/chromium, failing under CI=true)
 #   make test-browser  only the JupyterLab + Chromium test (tests/test_browser.py)
@@ -17,7 +20,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 STAMP_LAB  := $(VENV)/.stamp-lab
 STAMP_TEST := $(VENV)/.stamp-test
 
-.PHONY: lab test test-browser bench clean
+.PHONY: lab sync test test-browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +34,10 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	touch $@
 
 lab: $(STAMP_LAB)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=. notebooks/00_start_here.ipynb
+
+sync: $(STAMP_LAB)
+	$(BIN)/python notebooks/src/notebook_pairs.py
 
 # pytest exits 5 when it collects no tests: that is a failure here, never a silent green.
 test: $(STAMP_TEST)
@@ -61,7 +67,7 @@ clean:
 	find . -path ./.git -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) \
 		-prune -exec rm -rf {} +
 
-# Instructor sources (notebooks/exercises/instructor/, generated from notebooks/src/) -> otter
+# Instructor notebooks (notebooks/exercises/instructor/, paired with notebooks/src/exercises/) -> otter
 # assign -> student versions in notebooks/exercises/student/ and autograder zips in
 # build/exercises/NAME/autograder/; otter grades the solutions with each zip (stops on failure).
 .PHONY: exercises

@@ -79,6 +79,11 @@ def _basis(x_shape):
     return [row.reshape(x_shape) for row in np.eye(n)]
 
 
+def _of_one_argument(f, args, argnums):
+    """x ↦ f(*args) with x in place of args[argnums]: the function whose Jacobian we take."""
+    return lambda x: f(*args[:argnums], x, *args[argnums + 1:])
+
+
 def jacfwd(f, argnums=0):
     """The Jacobian ∂f/∂x by forward mode: one jvp per input coordinate (column by column).
 
@@ -86,11 +91,7 @@ def jacfwd(f, argnums=0):
     """
 
     def jac(*args):
-        x = args[argnums]
-
-        def f_x(x_):
-            return f(*args[:argnums], x_, *args[argnums + 1:])
-
+        x, f_x = args[argnums], _of_one_argument(f, args, argnums)
         columns = [jvp(f_x, (x,), (e,))[1] for e in _basis(shape(x))]
         out_shape = shape(columns[0]) if columns else shape(f_x(x))
         if not columns:
@@ -108,11 +109,7 @@ def jacrev(f, argnums=0):
     """
 
     def jac(*args):
-        x = args[argnums]
-
-        def f_x(x_):
-            return f(*args[:argnums], x_, *args[argnums + 1:])
-
+        x, f_x = args[argnums], _of_one_argument(f, args, argnums)
         out, vjp_fn = vjp(f_x, x)
         rows = [vjp_fn(u)[0] for u in _basis(shape(out))]
         if not rows:

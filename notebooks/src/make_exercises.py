@@ -1,21 +1,24 @@
-"""Build the exercise notebooks: instructor sources, then otter's student and autograder versions.
+"""Build the exercises' student and autograder versions from the instructor notebooks.
 
     python notebooks/src/make_exercises.py                 # what `make exercises` runs
     python notebooks/src/make_exercises.py --no-run-tests  # skip grading the solutions
     python notebooks/src/make_exercises.py --check         # exit 1 if anything committed is stale
 
-1. Writes notebooks/exercises/instructor/NN_name.ipynb from notebooks/src/exercise_notebooks.py
-   (solutions and tests in otter-grader's format; edit the cells there, not in the .ipynb).
-2. Runs `otter assign` on each source into build/exercises/NN_name/ (git-ignored):
+1. Syncs every text notebook with its .ipynb (notebook_pairs.py, `make sync`): the instructor
+   notebooks are authored in notebooks/src/exercises/instructor/NN_name.md (MyST Markdown,
+   paired by jupytext with notebooks/exercises/instructor/NN_name.ipynb), with solutions and
+   tests in otter-grader's format (raw cells `# BEGIN QUESTION` ... `# END QUESTION`).
+2. Runs `otter assign` on each instructor .ipynb into build/exercises/NN_name/ (git-ignored):
    student/ (solutions replaced by `...`, hidden tests removed) and autograder/ (the solutions
    notebook and NN_name-autograder_<timestamp>.zip, with every test, hidden ones included).
    Unless --no-run-tests, otter grades the solutions notebook with that zip and stops on any
    failed test.
-3. Copies each student version, without outputs, to notebooks/exercises/student/ (committed,
-   so Binder users can open them).
+3. Copies each student version, without outputs and without the cells tagged `instructor-only`,
+   to notebooks/exercises/student/ (committed, so Binder users can open them).
 
---check rebuilds everything in a temporary folder (without running the tests) and compares with
-the committed sources and student versions; tests/test_exercises.py calls the same functions.
+--check rebuilds the student versions in a temporary folder (without running the tests) and
+compares them with the committed ones, after checking the instructor pairs are in sync;
+tests/test_exercises.py calls the same functions.
 """
 
 from __future__ import annotations
@@ -30,18 +33,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-import nbbuild
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from exercise_notebooks import (  # noqa: E402
-    EXERCISES,
-    STUDENT_LINK,
-    assignment_config,
-    question_cells,
-)
+import notebook_pairs  # noqa: E402
+
+ROOT = notebook_pairs.ROOT
 
 EXERCISE_DIR = ROOT / "notebooks" / "exercises"
 INSTRUCTOR_DIR = EXERCISE_DIR / "instructor"
@@ -49,47 +47,12 @@ STUDENT_DIR = EXERCISE_DIR / "student"
 BUILD_DIR = ROOT / "build" / "exercises"
 CHECK_TAG = "gradlab-check"
 INSTRUCTOR_TAG = "instructor-only"
+EXERCISES = sorted(p.stem for p in (ROOT / "notebooks" / "src" / "exercises" / "instructor")
+                   .glob("*.md"))  # the exercises' names, NN_name
 
 
 # ----------------------------------------------------------------------------------------
-# 1. Instructor sources
-# ----------------------------------------------------------------------------------------
-
-def build_source(name: str) -> nbformat.NotebookNode:
-    """The instructor source notebook for exercise `name`, in otter's format."""
-    v4 = nbformat.v4
-    spec = EXERCISES[name]
-    flat = [("raw", assignment_config(f"gradlab_{name}"))]
-    for k, (kind, content) in enumerate(spec):
-        if kind == "question":
-            flat += question_cells(content)
-        else:
-            flat.append((kind, content))
-        if k == 0:  # after the title: where students go
-            flat.append(("instructor", STUDENT_LINK.format(name=name)))
-    cells = []
-    for k, (kind, source) in enumerate(flat):
-        if kind in ("md", "instructor"):
-            cell = v4.new_markdown_cell(source)
-        elif kind == "raw":
-            cell = v4.new_raw_cell(source)
-        else:
-            cell = v4.new_code_cell(source)
-        if kind == "check":
-            cell.metadata["tags"] = [CHECK_TAG]
-        if kind == "instructor":
-            cell.metadata["tags"] = [INSTRUCTOR_TAG]
-        cell.id = f"ex{name[:2]}-{k:03d}"  # stable ids: regenerating changes only what changed
-        cells.append(cell)
-    return nbbuild.new_notebook(cells)
-
-
-def source_text(name: str) -> str:
-    return nbformat.writes(build_source(name)) + "\n"
-
-
-# ----------------------------------------------------------------------------------------
-# 2. otter assign
+# otter assign
 # ----------------------------------------------------------------------------------------
 
 @contextlib.contextmanager
@@ -161,26 +124,15 @@ def student_text(out: Path, name: str) -> str:
 # Command line
 # ----------------------------------------------------------------------------------------
 
-def write_sources(names) -> list[str]:
-    changed = []
-    INSTRUCTOR_DIR.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        path = INSTRUCTOR_DIR / f"{name}.ipynb"
-        text = source_text(name)
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
-            changed.append(name)
-    return changed
-
-
 def stale(names, build_dir: Path) -> list[str]:
-    """What is out of date: sources vs the generator, student versions vs otter assign."""
+    """What is out of date: instructor pairs vs their text notebooks, student versions vs
+    otter assign."""
     problems = []
     for name in names:
         path = INSTRUCTOR_DIR / f"{name}.ipynb"
-        if not path.exists() or path.read_text() != source_text(name):
-            problems.append(f"{path.relative_to(ROOT)} differs from notebooks/src/"
-                            "exercise_notebooks.py")
+        differences = notebook_pairs.differences(notebook_pairs.text_path(path), path)
+        if differences:
+            problems += [f"{path.relative_to(ROOT)}: {d} (make sync)" for d in differences]
             continue
         out = assign(path, build_dir / name, run_tests=False)
         student = STUDENT_DIR / f"{name}.ipynb"
@@ -212,8 +164,7 @@ def main(argv=None) -> int:
         if problems:
             print("regenerate: make exercises", file=sys.stderr)
         return 1 if problems else 0
-    for name in write_sources(names):
-        print(f"wrote notebooks/exercises/instructor/{name}.ipynb")
+    notebook_pairs.sync()
     STUDENT_DIR.mkdir(parents=True, exist_ok=True)
     for name in names:
         source = INSTRUCTOR_DIR / f"{name}.ipynb"
