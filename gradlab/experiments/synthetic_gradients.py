@@ -74,11 +74,11 @@ VARIANTS = {  # name → (method, options)
 }
 LABELS = {"backprop": "backprop", "frozen": "frozen lower layers (top layer only)", "fa": "FA",
           "dfa": "DFA", "kickback": "kickback", "dni": "DNI (MLP SG)", "cdni": "cDNI (MLP SG)"}
-DIGITS_FULL = dict(depths=(3, 4, 5, 6), seeds=(0, 1, 2, 3, 4), width=128, epochs=30,
+DIGITS_FULL = dict(depths=(3, 6), seeds=(0, 1, 2, 3, 4), width=128, epochs=30,
                    batch_size=64, lr=1e-3, sg_lr=1e-3, act="relu", sg_kind="mlp",
                    batchnorm=True, sg_hidden=(256, 256))
-DIGITS_QUICK = dict(DIGITS_FULL, depths=(3, 6), seeds=(0, 1, 2), width=64, epochs=6, lr=2e-3,
-                    sg_hidden=(128, 128))
+DIGITS_QUICK = dict(DIGITS_FULL, depths=(3, 6), seeds=(0, 1, 2), width=48, epochs=4, lr=2e-3,
+                    sg_hidden=(64, 64))
 QUICK_VARIANTS = {k: v for k, v in VARIANTS.items() if "ablation" not in k}  # ablations: full
 
 
@@ -400,9 +400,9 @@ def run_linear(steps, seeds, every_layer=False, progress=None, models=None):
 LINEAR_CONDITIONS = ("linear model (no non-linearity, no biases), MSE loss, full-batch gradient "
                      "descent; linear SG module (zero-init) with the label as context for cDNI; "
                      "small enough learning rates for the network and the module")
-DEPTHS_FULL = dict(depths=(1, 2, 6, 10), data=("2-D", "100-D"), steps=2000,
+DEPTHS_FULL = dict(depths=(1, 2, 6, 10), data=("2-D", "100-D"), steps=1500,
                    seeds=(0, 1, 2, 3, 4))
-DEPTHS_QUICK = dict(depths=(2, 6, 10), data=("2-D",), steps=800, seeds=(0, 1, 2))
+DEPTHS_QUICK = dict(depths=(2, 6, 10), data=("2-D",), steps=500, seeds=(0, 1, 2))
 DEPTH_LR = {"middle": 0.01, "every layer": 1e-3}
 
 
@@ -1009,7 +1009,7 @@ def _pipeline_claims(results):
           description="Update unlocking: a real 2-worker DNI pipeline vs locked and pipelined "
                       "backprop on 2 cores; the L-device schedule model with the same three")
 def run_pipeline(quick=False, progress=None):
-    cfg = dict(width=384 if quick else 1024, n_layers=4, batch_size=256,
+    cfg = dict(width=384 if quick else 768, n_layers=4, batch_size=256,
                n_batches=6 if quick else 20, repeats=3 if quick else 5)
     measured = measure_pipeline(**cfg)
     if progress is not None:
@@ -1210,3 +1210,50 @@ def run_kickback(quick=False, progress=None):
                          loss="mse", optimizer="adam", methods=list(KICKBACK_METHODS))
     out["seeds"] = list(cfg["seeds"])
     return out
+
+
+# ----------------------------------------------------------------------------------------
+# Reading a shipped full run (notebook 05 loads it instead of rerunning the heavy parts)
+# ----------------------------------------------------------------------------------------
+
+def shipped_headlines(full, experiment, contains=""):
+    """Lines "name: value ± sd (n seeds)" of one experiment's headlines in a results.json dict,
+    those whose name contains `contains`."""
+    record = next((r for r in full["experiments"]
+                   if r["experiment"] == f"synthetic-gradients/{experiment}"), None)
+    if record is None:
+        raise KeyError(f"no synthetic-gradients/{experiment} in these results")
+    lines = []
+    for h in record["headlines"]:
+        if contains not in h["name"]:
+            continue
+        v = h["value"]
+        text = f"{v:.4g}" if isinstance(v, (int, float)) else str(v)
+        if h.get("spread") is not None:
+            text += f" ± {h['spread']:.2g}"
+        if h.get("n_seeds"):
+            text += f"  (n = {h['n_seeds']})"
+        lines.append(f"{h['name']}: {text} {h.get('unit', '')}".rstrip())
+    return lines
+
+
+def shipped_digits_table(full):
+    """The digits-table test errors of a results.json dict as text: methods × depths."""
+    record = next(r for r in full["experiments"]
+                  if r["experiment"] == "synthetic-gradients/digits-table")
+    cfg = record["config"]
+    cells = {}
+    for h in record["headlines"]:
+        name = h["name"]
+        if name.startswith("digits MLP, ") and name.endswith(": test error"):
+            depth, method = name[len("digits MLP, "):-len(": test error")].split(
+                " hidden layers, ")
+            sd = "" if h["spread"] is None else f" ± {h['spread']:.1f}"
+            cells.setdefault(method, {})[int(depth)] = f"{h['value']:.1f}{sd}"
+    depths = cfg["depths"]
+    lines = [f"test error %, mean ± sd over {len(record['seeds'])} seeds "
+             f"({'quick' if record['quick'] else 'full'} run)",
+             f"{'method':<30}" + "".join(f"{str(d) + ' layers':>14}" for d in depths)]
+    lines += [f"{_label(m):<30}" + "".join(f"{row.get(d, '—'):>14}" for d in depths)
+              for m, row in cells.items()]
+    return "\n".join(lines)
