@@ -398,9 +398,9 @@ def test_kickback_experiment_plumbing_and_claims():
 def test_linear_depth_sweep_plumbing_and_claims():
     from gradlab.experiments import synthetic_gradients as E
 
-    sweep = E.linear_depth_sweep(depths=(1, 3), data=("2-D",), steps=200, seeds=(0, 1))
+    sweep = E.linear_depth_sweep(depths=(1, 3), data=("2-D",), steps=100, seeds=(0, 1))
     assert ("2-D", 1, "every layer", "cdni") not in sweep["final"]
-    lin = E.run_linear(steps=50, seeds=(0, 1))
+    lin = E.run_linear(steps=50, seeds=(0, 1), models=("linear",))
     lin.update(depth_sweep=sweep, depth_seeds=[0, 1], seeds=[0, 1])
     _valid_claims(E._linear_claims(lin), n=2)
     E._linear_headlines(lin)
