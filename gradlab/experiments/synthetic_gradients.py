@@ -47,6 +47,11 @@ METHOD_ORDER = ("backprop", "fa", "dfa", "dni", "cdni")
 SCALAR_METHODS = ("backprop", "kickback", "fa", "dfa")
 
 
+def _as_config(cfg):
+    """A settings dict for results.json: tuples as lists."""
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()}
+
+
 def _single_thread():
     """BLAS on one thread: the matrices are small, and the machine may be shared."""
     from threadpoolctl import threadpool_limits
@@ -300,7 +305,7 @@ def run_digits_table(quick=False, progress=None):
     with _single_thread():
         variants = QUICK_VARIANTS if quick else VARIANTS
         out = digits_comparison(**cfg, scalar_methods=(), variants=variants, progress=progress)
-    out["config"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()}
+    out["config"] = _as_config(cfg)
     out["config"].update(hidden_activation=cfg["act"], optimizer="adam", sg_optimizer="adam",
                          decoupled="every hidden layer",
                          sg_module=f"MLP {cfg['sg_hidden']} ReLU, zero-init last layer; "
@@ -580,8 +585,7 @@ def run_linear_convergence(quick=False, progress=None):
                                               for k, v in LINEAR_MODELS.items()
                                               if k in out["models"]},
                      "placement": out["placement"], "biases": False,
-                     "depth_sweep": {k: (list(v) if isinstance(v, tuple) else v)
-                                     for k, v in sweep_cfg.items()},
+                     "depth_sweep": _as_config(sweep_cfg),
                      "depth_sweep_lr": dict(DEPTH_LR), "conditions": LINEAR_CONDITIONS}
     out["seeds"] = list(seeds)
     out["depth_seeds"] = list(sweep_cfg["seeds"])
@@ -770,7 +774,7 @@ def run_representations(quick=False, progress=None):
     cfg = REPR_QUICK if quick else REPR_FULL
     with _single_thread():
         out = compare_representations(**cfg, runs=REPR_RUNS, progress=progress)
-    out["config"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()}
+    out["config"] = _as_config(cfg)
     out["config"]["runs"] = [list(r[:4]) for r in REPR_RUNS]
     out["decoupled"] = list(cfg["decoupled"])
     out["seeds"] = list(cfg["seeds"])
@@ -1208,7 +1212,7 @@ def run_kickback(quick=False, progress=None):
     with _single_thread():
         out = kickback_regression(**cfg, progress=progress)
         out["special_cases"] = special_case_check(cfg["seeds"])
-    out["config"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()}
+    out["config"] = _as_config(cfg)
     out["config"].update(task="digits: regress the digit's value, (d − 4.5)/2.87", act="relu",
                          loss="mse", optimizer="adam", methods=list(KICKBACK_METHODS))
     out["seeds"] = list(cfg["seeds"])
