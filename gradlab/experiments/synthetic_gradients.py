@@ -405,7 +405,7 @@ def run_linear(steps, seeds, every_layer=False, progress=None, models=None):
 LINEAR_CONDITIONS = ("linear model (no non-linearity, no biases), MSE loss, full-batch gradient "
                      "descent; linear SG module (zero-init) with the label as context for cDNI; "
                      "small enough learning rates for the network and the module")
-DEPTHS_FULL = dict(depths=(1, 2, 6, 10), data=("2-D", "100-D"), steps=1500,
+DEPTHS_FULL = dict(depths=(2, 6, 10), data=("2-D", "100-D"), steps=1000,
                    seeds=(0, 1, 2, 3, 4))
 DEPTHS_QUICK = dict(depths=(2, 6, 10), data=("2-D",), steps=500, seeds=(0, 1, 2))
 DEPTH_LR = {"middle": 0.01, "every layer": 1e-3}
@@ -568,16 +568,15 @@ def _linear_claims(results):
 
 @register("synthetic-gradients/linear-convergence", plot=_linear_plot,
           headlines=_linear_headlines, claims=_linear_claims,
-          description="Czarnecki et al.: linear and deep linear models (1, 2, 6, 10 hidden "
+          description="Czarnecki et al.: linear and deep linear models (1; 2, 6, 10 hidden "
                       "layers), MSE, 2-D and 100-D data: SG training vs the least-squares map")
 def run_linear_convergence(quick=False, progress=None):
     steps = 600 if quick else 4000
     seeds = (0, 1, 2) if quick else (0, 1, 2, 3, 4)
     sweep_cfg = DEPTHS_QUICK if quick else DEPTHS_FULL
     with _single_thread():
-        # quick: the one-hidden-layer model only (the depth sweep covers depth)
-        out = run_linear(steps, seeds, every_layer=not quick,
-                         models=("linear",) if quick else None)
+        # the one-hidden-layer model (the depth sweep covers depth and every-layer modules)
+        out = run_linear(steps, seeds, models=("linear",))
         out["depth_sweep"] = linear_depth_sweep(**sweep_cfg, progress=progress)
     out["config"] = {"steps": steps, "data": LINEAR_DATA, "n": 300, "noise": 0.1,
                      "optimizer": "full-batch gradient descent", "sg_module": "linear, zero-init",
