@@ -257,7 +257,9 @@ def _digits_table_claims(results):
             paper_value=PAPER_MNIST["cdni"] + " on MNIST FCN; “a linear cDNI module works well”",
             paper_verified=False,
             ours=f"cDNI − backprop = {g:+.2f} points at {worst} layers (largest gap over depths "
-                 f"{lo}–{hi})", spread=sd, n_seeds=n, protocol=proto,
+                 f"{lo}–{hi})", spread=sd, n_seeds=n,
+            protocol=proto if module == "MLP" else proto.replace(
+                f"MLP SG {tuple(results['config']['sg_hidden'])}", "linear SG"),
             verdict="reproduced" if ok else ("partly" if g <= 3.0 else "not reproduced"),
             why="" if ok else (f"the gap exceeds 1 point and 2 standard errors; after "
                                f"{results['config']['epochs']} epochs on 1347 digits (the paper "
@@ -930,7 +932,7 @@ def _pipeline_headlines(results):
                      f["parallel"], "ratio"),
             Headline(f"measured {tag}: work per batch (DNI stages in 1 thread / backprop, "
                      "1 thread)", f["work"], "ratio",
-                     note="< 1: SG modules cost extra; p < 1 skips backward work"),
+                     note="< 1: SG modules cost extra; p < 1: fewer updates per batch"),
         ]
     heads.append(Headline(
         "measured: what 2 threads of plain matrix products achieve on this machine meanwhile",
