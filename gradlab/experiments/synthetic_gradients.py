@@ -257,7 +257,7 @@ def _digits_table_claims(results):
             paper_value=PAPER_MNIST["cdni"] + " on MNIST FCN; “a linear cDNI module works well”",
             paper_verified=False,
             ours=f"cDNI − backprop = {g:+.2f} points at {worst} layers (largest gap over depths "
-                 f"{lo}–{hi})", spread=sd, n_seeds=n,
+                 f"{', '.join(map(str, depths))})", spread=sd, n_seeds=n,
             protocol=proto if module == "MLP" else proto.replace(
                 f"MLP SG {tuple(results['config']['sg_hidden'])}", "linear SG"),
             verdict="reproduced" if ok else ("partly" if g <= 3.0 else "not reproduced"),
