@@ -315,8 +315,9 @@ def test_experiments_are_registered():
     from gradlab import experiments
 
     names = [e.name for e in experiments.select("synthetic-gradients")]
-    assert names == ["synthetic-gradients/digits-table", "synthetic-gradients/linear-convergence",
-                     "synthetic-gradients/pipeline", "synthetic-gradients/representations"]
+    assert names == ["synthetic-gradients/digits-table", "synthetic-gradients/kickback",
+                     "synthetic-gradients/linear-convergence", "synthetic-gradients/pipeline",
+                     "synthetic-gradients/representations"]
 
 
 def test_digits_table_plumbing():
@@ -333,6 +334,79 @@ def test_digits_table_plumbing():
     assert {"table", "error_vs_depth", "alignment_depth1", "alignment_depth2"} <= set(figs)
 
 
+def _valid_claims(claims, n=None):
+    from dataclasses import asdict
+
+    from gradlab.experiments.claims import claims_table, validate_claim
+
+    assert claims
+    for c in claims:
+        validate_claim(asdict(c))
+        if n is not None and c.n_seeds:
+            assert c.n_seeds == n
+    assert len(claims_table(claims)) == len(claims)
+
+
+def test_jaderberg_protocol_plumbing_and_claims():
+    from gradlab.experiments import synthetic_gradients as E
+
+    cfg = dict(E.DIGITS_QUICK, depths=(1, 2), seeds=(0, 1), width=12, epochs=1,
+               sg_hidden=(8, 8), batch_size=256)
+    r = E.digits_comparison(**cfg, scalar_methods=(), variants=E.VARIANTS)
+    assert set(r["errors"]) == set(E.VARIANTS)
+    r.update(config=cfg, seeds=[0, 1], paper=E.PAPER_MNIST)
+    _valid_claims(E._digits_table_claims(r), n=2)
+    assert {"test_error_depth1", "alignment_depth2"} <= set(E._digits_table_plot(r))
+
+
+def test_representation_verdict_rule():
+    from gradlab.experiments.synthetic_gradients import representation_verdict
+
+    base = np.array([[0.9, 0.9], [0.92, 0.88], [0.91, 0.9]])
+    assert representation_verdict(base - 0.3, base)[0] == "reproduced"
+    assert representation_verdict(base - 0.05, base)[0] == "partly"
+    verdict, layer, gap, _ = representation_verdict(base + 0.01, base)
+    assert verdict == "not reproduced" and gap < 0
+
+
+def test_czarnecki_representations_plumbing_and_claims():
+    from gradlab.experiments import synthetic_gradients as E
+
+    cfg = dict(E.REPR_QUICK, depth=2, width=12, epochs=2, seeds=(0, 1), decoupled=(1,),
+               target_error=0.5)
+    r = E.compare_representations(**cfg, runs=E.REPR_RUNS)
+    assert r["cka"]["BP vs dni"].shape == (2, 2) and max(r["epochs"]["dni"]) <= 2
+    r.update(config=cfg, seeds=[0, 1], decoupled=[1])
+    _valid_claims(E._repr_claims(r), n=2)
+    E._repr_headlines(r)
+    E._repr_plot(r)
+
+
+def test_kickback_experiment_plumbing_and_claims():
+    from gradlab.experiments import synthetic_gradients as E
+
+    cfg = dict(depth=2, width=8, epochs=2, seeds=(0, 1), lr=1e-3, batch_size=256)
+    r = E.kickback_regression(**cfg)
+    assert r["runs"]["kickback"]["coherence"].shape[2] == 2
+    r.update(config=cfg, seeds=[0, 1], special_cases=E.special_case_check((0, 1)))
+    assert max(r["special_cases"].values()) < 1e-10
+    _valid_claims(E._kickback_claims(r), n=2)
+    E._kickback_headlines(r)
+    E._kickback_plot(r)
+
+
+def test_linear_depth_sweep_plumbing_and_claims():
+    from gradlab.experiments import synthetic_gradients as E
+
+    sweep = E.linear_depth_sweep(depths=(1, 3), data=("2-D",), steps=100, seeds=(0, 1))
+    assert ("2-D", 1, "every layer", "cdni") not in sweep["final"]
+    lin = E.run_linear(steps=50, seeds=(0, 1), models=("linear",))
+    lin.update(depth_sweep=sweep, depth_seeds=[0, 1], seeds=[0, 1])
+    _valid_claims(E._linear_claims(lin), n=2)
+    E._linear_headlines(lin)
+    assert "depth_sweep" in E._linear_plot(lin)
+
+
 def test_representations_plumbing():
     from gradlab.experiments import synthetic_gradients as E
 
@@ -347,10 +421,20 @@ def test_representations_plumbing():
 def test_pipeline_plumbing():
     from gradlab.experiments import synthetic_gradients as E
 
-    m = E.measure_pipeline(width=64, n_layers=2, batch_size=32, n_batches=3, repeats=1)
+    m = E.measure_pipeline(width=64, n_layers=2, batch_size=32, n_batches=3, repeats=2)
     assert set(m["rates"]) == set(E.PIPELINE_RUNS)
     f = E.pipeline_factors(m["rates"])
     assert f["p=1"]["total"] > 0 and m["flops"]["decoupled"] > m["flops"]["backprop"]
+    assert f["p=1"]["total_vs_pipelined"] > 0
+    results = dict(measured=m, config=dict(width=64, n_layers=2, batch_size=32, n_batches=3))
+    results["model"] = {"L": [1, 2, 3, 4], "update_probs": [1.0], "forward": 1.0,
+                        "backward": 2.0, "sg": 0.5, "micro_batches": [4]}
+    from gradlab.methods import synthetic_gradients as sg
+    for key in ("total", "work", "parallel"):
+        results["model"][key] = [[sg.speedup_model(L)[key] for L in results["model"]["L"]]]
+    results["model"]["pipelined"] = [[1.0, 1.6, 2.0, 2.3]]
+    _valid_claims(E._pipeline_claims(results))
+    E._pipeline_headlines(results)
 
 
 def test_linear_cka_and_probe():
@@ -367,3 +451,88 @@ def test_linear_cka_and_probe():
 def fb_linear_cka(a, b):
     from gradlab.methods.feedback import linear_cka
     return linear_cka(a, b)
+
+
+# ----------------------------------------------------------------------------------------
+# The frozen-lower-layers control, FA/DFA/kickback as fixed SG maps, coherence, CKA
+# ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("batchnorm", [False, True])
+def test_frozen_control_really_freezes_the_hidden_layers(rng, batchnorm):
+    x, y = _toy(rng, n=128)
+    net = FeedbackNetwork([5, 8, 8, 3], "frozen", np.random.default_rng(7), lr=1e-2,
+                          batchnorm=batchnorm)
+    before = [{k: (v.copy() if k != "bn" else {n: w.copy() for n, w in v.items()})
+               for k, v in layer.items()} for layer in net.layers]
+    first = net.evaluate(x, y)[0]
+    for _ in range(200):
+        net.step(x, y)
+    for layer, old in zip(net.layers[:-1], before[:-1]):
+        np.testing.assert_array_equal(layer["W"], old["W"])  # bit-identical
+        if batchnorm:
+            np.testing.assert_array_equal(layer["bn"]["gamma"], old["bn"]["gamma"])
+            np.testing.assert_array_equal(layer["bn"]["beta"], old["bn"]["beta"])
+        else:
+            np.testing.assert_array_equal(layer["b"], old["b"])
+    assert not np.array_equal(net.layers[-1]["W"], before[-1]["W"])
+    assert net.evaluate(x, y)[0] < first  # the top layer alone still learns
+
+
+def test_fa_dfa_kickback_are_synthetic_gradients_from_fixed_maps(rng):
+    from gradlab.methods.feedback import fixed_map_sg
+
+    for method, k in (("fa", 3), ("dfa", 3), ("kickback", 1)):
+        net = FeedbackNetwork([5, 7, 6, 4, k], method, rng)
+        x = rng.normal(size=(9, 5))
+        y = rng.normal(size=(9, 1)) if k == 1 else np.eye(k)[rng.integers(0, k, 9)]
+        net.loss = "mse" if k == 1 else "softmax_ce"
+        s = net.signals(x, y)
+        sg = fixed_map_sg(method, net.layers, s["a"], s["e"], net.feedback)
+        for d_sg, d_rule in zip(sg, s["deltas"]):
+            np.testing.assert_allclose(d_sg, d_rule, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError):
+        fixed_map_sg("backprop", net.layers, s["a"], s["e"])
+
+
+def test_kickback_coherence_is_the_share_of_active_units_with_positive_influence(rng):
+    from gradlab.methods.feedback import kickback_coherence
+
+    layers = init_layers([3, 5, 4, 1], rng, "relu")
+    x = rng.normal(size=(20, 3))
+    a, _ = forward(layers, x, "relu")
+    c = kickback_coherence(layers, a, "relu")
+    assert c.shape == (2,) and np.all((c >= 0) & (c <= 1))
+    for layer in layers[1:]:
+        layer["W"] = np.abs(layer["W"])  # every influence positive: coherent
+    a, _ = forward(layers, x, "relu")
+    np.testing.assert_array_equal(kickback_coherence(layers, a, "relu"), 1.0)
+
+
+def test_train_stops_at_the_target_error(rng):
+    x, y = _toy(rng, n=256)
+    r = train("backprop", (x, y, x, y), hidden=(16,), epochs=50, batch_size=32, rng=rng,
+              lr=1e-2, target_error=0.2)
+    assert r["reached_at"] is not None and r["reached_at"] < 50
+    assert r["test_error"][-1] <= 0.2 and len(r["test_error"]) == r["reached_at"] + 1
+
+
+def test_cka_of_a_representation_with_itself_is_one():
+    from gradlab.methods.feedback import linear_cka
+
+    X = np.random.default_rng(1).normal(size=(100, 7))
+    assert linear_cka(X, X) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_cka_is_invariant_to_orthogonal_maps_and_isotropic_scaling_only():
+    from gradlab.methods.feedback import linear_cka
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(150, 6)) @ rng.normal(size=(6, 6))
+    Y = np.tanh(X @ rng.normal(size=(6, 4)))
+    Q = np.linalg.qr(rng.normal(size=(6, 6)))[0]
+    base = linear_cka(X, Y)
+    assert linear_cka(X @ Q, Y) == pytest.approx(base, rel=1e-10)
+    assert linear_cka(0.01 * X, 50 * Y) == pytest.approx(base, rel=1e-10)
+    assert linear_cka(X + 3.0, Y) == pytest.approx(base, rel=1e-10)  # centred
+    S = np.diag([1, 1, 1, 1, 1, 30.0])  # an anisotropic stretch is *not* an invariance
+    assert abs(linear_cka(X @ S, Y) - base) > 1e-3

@@ -52,6 +52,39 @@ def _ad_loss(kind):
     return loss
 
 
+def _ad_mlp_loss(params, x, t):
+    """Any depth of MLP module, W1, b1, ..., Wk, bk (ReLU between), with gradlab.numpy."""
+    k = sum(1 for name in params if name.startswith("W"))
+    z = x
+    for j in range(1, k + 1):
+        z = gnp.matmul(z, params[f"W{j}"]) + params[f"b{j}"]
+        if j < k:
+            z = gnp.relu(z)
+    r = z - t
+    return 0.5 * gnp.mean(gnp.sum(r * r, axis=1))
+
+
+@pytest.mark.parametrize("hidden", [(9, 7), (5, 6, 4)])
+@pytest.mark.parametrize("context_dim", [0, 3])
+def test_deep_mlp_module_grads_match_our_reverse_mode(rng, hidden, context_dim):
+    params = init_sg_module(4, rng, "mlp", context_dim, hidden=hidden)
+    assert sorted(params) == sorted([f"{p}{j}" for j in range(1, len(hidden) + 2)
+                                     for p in "Wb"])
+    assert np.all(params[f"W{len(hidden) + 1}"] == 0)  # zero-initialised last layer
+    for k in params:
+        params[k] = params[k] + rng.normal(size=params[k].shape) * 0.3
+    h, t = rng.normal(size=(8, 4)), rng.normal(size=(8, 4))
+    c = np.eye(3)[rng.integers(0, 3, 8)] if context_dim else None
+    loss, grads = sg_regression_grads(params, h, t, c)
+    x = h if c is None else np.concatenate([h, c], axis=1)
+    assert loss == pytest.approx(float(_ad_mlp_loss(params, x, t)))
+    ad = gradlab.grad(_ad_mlp_loss)(params, x, t)
+    for k in params:
+        np.testing.assert_allclose(grads[k], ad[k], rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="hidden"):
+        init_sg_module(4, rng, "mlp", hidden=())
+
+
 @pytest.mark.parametrize("kind", ["linear", "mlp"])
 @pytest.mark.parametrize("context_dim", [0, 2])
 def test_regression_grads_match_our_reverse_mode(rng, kind, context_dim):
@@ -219,3 +252,33 @@ def test_thread_parallel_efficiency_is_a_positive_ratio():
 
     eff = thread_parallel_efficiency(n=256, batch=128, repeats=4)
     assert np.isfinite(eff) and 0.05 < eff < 4.0  # ≈ 1–2; not timed: only a sane ratio
+
+
+@pytest.mark.parametrize("n_micro", [1, 3])
+def test_pipelined_backprop_makes_exactly_locked_backprops_updates(n_micro):
+    from gradlab.methods.synthetic_gradients import run_pipelined
+
+    layers, batches = make_pipeline_problem(width=32, n_layers=3, n_in=16, batch_size=48,
+                                            n_batches=5, seed=2)
+    locked = run_locked(layers, batches, lr=0.05, threads=1)
+    piped = run_pipelined(layers, batches, n_workers=2, n_micro=n_micro, lr=0.05)
+    np.testing.assert_allclose(piped["losses"], locked["losses"], rtol=1e-10)
+    for (W, b), (W2, b2) in zip(piped["layers"], locked["layers"]):
+        np.testing.assert_allclose(W, W2, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(b, b2, rtol=1e-9, atol=1e-12)
+    assert not np.allclose(piped["layers"][0][0], layers[0][0])  # it did learn
+
+
+def test_pipelined_schedule_has_the_gpipe_bubble():
+    L, M = 4, 4
+    s = pipeline_schedule(L, 1.0, 2.0, n_batches=3, mode="pipelined", n_micro=M)
+    assert s["per_batch"] == pytest.approx((M + L - 1) * 3.0 / M)  # (M + L − 1)(f + b)/M
+    one = pipeline_schedule(L, 1.0, 2.0, n_batches=3, mode="pipelined", n_micro=1)
+    locked = pipeline_schedule(L, 1.0, 2.0, n_batches=3, mode="backprop")
+    assert one["per_batch"] == pytest.approx(locked["per_batch"])  # M = 1: no overlap at all
+    busy = {}
+    for dev, start, end, _, _ in s["tasks"]:
+        busy.setdefault(dev, []).append((start, end))
+    for spans in busy.values():
+        spans.sort()
+        assert all(b[0] >= a[1] - 1e-12 for a, b in zip(spans, spans[1:]))

@@ -20,10 +20,16 @@ With e = δₗ = ∂ℓ/∂aₗ the output error (softmax − one-hot for cross-
 |            | invent a multi-class version; `train` raises if the output has > 1 unit.     |
 | "dni"      | ĝᵢ ⊙ φ′(aᵢ), ĝᵢ = Mᵢ(hᵢ) a learnt synthetic gradient (every layer decoupled)  |
 | "cdni"     | as "dni" but Mᵢ(hᵢ, y) also sees the training target (one-hot label)         |
+| "frozen"   | 0: the control, only the output layer learns (by backprop); the hidden layers |
+|            | keep their initial weights. What the top layer alone makes of random features.|
 
-FA, DFA and kickback are synthetic gradients produced by a *fixed* map (Czarnecki et al. 2017).
+FA, DFA and kickback are synthetic gradients produced by a *fixed* map (Czarnecki et al. 2017;
+`fixed_map_sg` writes each one as such a module). "frozen" is not a learning rule but the
+baseline every alignment or accuracy comparison needs: without it, good accuracy may be the top
+layer's alone.
 For DNI/cDNI (see `gradlab.methods.synthetic_gradients`) each hidden layer has a module Mᵢ,
-linear or with one hidden layer, zero-initialised last layer, trained by regression on the true
+linear (the ablation) or an MLP (Jaderberg et al.'s), zero-initialised last layer, trained by
+regression on the true
 gradient at the top hidden layer and on the bootstrapped target (Mᵢ₊₁'s gradient pushed back through
 layer i+1) below (`bootstrap=False` regresses every module on the true gradient instead).
 `lam` blends: the gradient layer i uses is λ·ĝᵢ + (1 − λ)·∂L/∂hᵢ (λ = 1: pure DNI, 0: backprop).
@@ -38,6 +44,11 @@ reports, per layer, the cosine and the relative error ‖δᵢ − δᵢᴮᴾ�
 optimiser, before Adam rescales it) — the "gradient error" the notebooks plot. A signal of norm
 zero (a zero-initialised module at step 0) has cosine 0 by convention.
 
+**BatchNorm** (`batchnorm=True`, Jaderberg et al.'s Linear→BatchNorm→ReLU hidden layers):
+zᵢ = hᵢ₋₁Wᵢ, aᵢ = BN(zᵢ), hᵢ = φ(aᵢ). Then δᵢ means ∂L/∂zᵢ, the signal the weights need:
+every rule's signal at aᵢ goes through BN's backward pass (`gradlab.models.batchnorm`), and
+BN's γ, β learn from the signal at aᵢ. Without BN, zᵢ = aᵢ and nothing changes.
+
 **How backprop is computed.** With hand-written layer rules (the table's first row and the
 softmax/MSE output errors), not with `gradlab.grad`. The rules are the thing being taught —
 every other method is a one-line edit of them — and training needs each δᵢ separately, the
@@ -50,9 +61,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models.batchnorm import (
+    batchnorm_backward,
+    batchnorm_eval,
+    batchnorm_forward,
+    init_batchnorm,
+    update_running_stats,
+)
 from .synthetic_gradients import Optimizer, SyntheticGradient, mix
 
 METHODS = ("backprop", "fa", "dfa", "kickback", "dni", "cdni")
+CONTROLS = ("frozen",)  # only the output layer learns: the baseline beside every comparison
 LOSSES = ("softmax_ce", "binary_ce", "mse")
 
 
@@ -85,21 +104,28 @@ def activation(name):
 # The network: initialise, forward, loss
 # ----------------------------------------------------------------------------------------
 
-def init_layers(sizes, rng, act="relu", bias=True):
-    """Weights for layer sizes [n₀, n₁, ..., n_L]: Wᵢ ~ N(0, gain²/nᵢ₋₁), bᵢ = 0."""
+def init_layers(sizes, rng, act="relu", bias=True, batchnorm=False):
+    """Weights for layer sizes [n₀, n₁, ..., n_L]: Wᵢ ~ N(0, gain²/nᵢ₋₁), bᵢ = 0; with
+    batchnorm, each hidden layer gets BN parameters ("bn") and no bias (BN's β replaces it)."""
     gain = _GAIN[act]
     layers = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layer = {"W": rng.normal(0.0, gain / np.sqrt(n_in), (n_in, n_out))}
-        if bias:
+        hidden = i < len(sizes) - 2
+        if batchnorm and hidden:
+            layer["bn"] = init_batchnorm(n_out)
+        elif bias:
             layer["b"] = np.zeros(n_out)
         layers.append(layer)
     return layers
 
 
-def forward(layers, x, act="relu"):
+def forward(layers, x, act="relu", caches=None):
     """Run the network. Returns (a, h): a[i] is layer i+1's pre-activation; h[0] = x and
     h[i+1] = φ(a[i]), except at the output layer, which has no φ: h[-1] = a[-1] (the logits).
+
+    BatchNorm layers use the batch's statistics when `caches` is a list (training: one BN cache
+    per layer is appended, None for layers without BN), the running ones otherwise (test time).
     """
     phi = activation(act)[0]
     a, h = [], [x]
@@ -107,6 +133,15 @@ def forward(layers, x, act="relu"):
         z = h[-1] @ layer["W"]
         if "b" in layer:
             z = z + layer["b"]
+        cache = None
+        if "bn" in layer:
+            bn = layer["bn"]
+            if caches is None:
+                z = batchnorm_eval(z, bn)
+            else:
+                z, cache = batchnorm_forward(z, bn["gamma"], bn["beta"])
+        if caches is not None:
+            caches.append(cache)
         a.append(z)
         h.append(z if i == len(layers) - 1 else phi(z))
     return a, h
@@ -149,28 +184,43 @@ def error_rate(logits, y, loss="softmax_ce"):
 # Error signals δᵢ = ∂L/∂aᵢ: one function per fixed rule
 # ----------------------------------------------------------------------------------------
 
-def backprop_deltas(layers, a, e, act="relu"):
-    """Exact δᵢ, from the top: δₗ = e, δᵢ = (δᵢ₊₁ Wᵢ₊₁ᵀ) ⊙ φ′(aᵢ)."""
-    dphi = activation(act)[1]
+def local_delta(g, a_i, act="relu", cache=None):
+    """From gᵢ = ∂L/∂hᵢ (or its stand-in) to layer i's δᵢ: gᵢ ⊙ φ′(aᵢ), then through BN's backward
+    pass if the layer has one (`cache` from `forward`; BN's ∂γ, ∂β are stored in it)."""
+    d = g if act == "linear" else g * activation(act)[1](a_i)
+    if cache is None:
+        return d
+    d, dgamma, dbeta = batchnorm_backward(d, cache)
+    n = d.shape[0]
+    cache["dgamma"], cache["dbeta"] = dgamma / n, dbeta / n  # of the mean loss
+    return d
+
+
+def _cache(caches, i):
+    return None if caches is None else caches[i]
+
+
+def backprop_deltas(layers, a, e, act="relu", caches=None):
+    """Exact δᵢ, from the top: δₗ = e, δᵢ = (δᵢ₊₁ Wᵢ₊₁ᵀ) ⊙ φ′(aᵢ) (then BN's backward, if any)."""
     deltas = [e]
     for i in range(len(layers) - 2, -1, -1):
-        deltas.insert(0, (deltas[0] @ layers[i + 1]["W"].T) * dphi(a[i]))
+        deltas.insert(0, local_delta(deltas[0] @ layers[i + 1]["W"].T, a[i], act,
+                                     _cache(caches, i)))
     return deltas
 
 
-def fa_deltas(feedback, a, e, act="relu"):
+def fa_deltas(feedback, a, e, act="relu", caches=None):
     """Feedback alignment: δᵢ = (δᵢ₊₁ Bᵢ₊₁) ⊙ φ′(aᵢ); Bᵢ₊₁ = feedback[i+1], fixed, like Wᵢ₊₁ᵀ."""
-    dphi = activation(act)[1]
     deltas = [e]
     for i in range(len(a) - 2, -1, -1):
-        deltas.insert(0, (deltas[0] @ feedback[i + 1]) * dphi(a[i]))
+        deltas.insert(0, local_delta(deltas[0] @ feedback[i + 1], a[i], act, _cache(caches, i)))
     return deltas
 
 
-def dfa_deltas(feedback, a, e, act="relu"):
+def dfa_deltas(feedback, a, e, act="relu", caches=None):
     """Direct feedback alignment: δᵢ = (e Dᵢ) ⊙ φ′(aᵢ), Dᵢ = feedback[i] fixed (n_out × nᵢ)."""
-    dphi = activation(act)[1]
-    return [(e @ feedback[i]) * dphi(a[i]) for i in range(len(a) - 1)] + [e]
+    return [local_delta(e @ feedback[i], a[i], act, _cache(caches, i))
+            for i in range(len(a) - 1)] + [e]
 
 
 def kickback_deltas(layers, a, e, act="relu"):
@@ -184,13 +234,55 @@ def kickback_deltas(layers, a, e, act="relu"):
         raise ValueError("kickback is defined for a single (scalar) output; this network has "
                          f"{e.shape[1]} outputs. Use a regression or binary task.")
     dphi = activation(act)[1]
-    deltas = []
+    return [e * kappa * dphi(a[i])
+            for i, kappa in enumerate(kickback_influence(layers, a, act))] + [e]
+
+
+def kickback_influence(layers, a, act="relu"):
+    """κᵢ = φ′(aᵢ₊₁) Wᵢ₊₁ᵀ per hidden layer i (per example): each unit's summed outgoing weight
+    to the units active above it (φ′ = 1 at the output)."""
+    dphi = activation(act)[1]
     n = len(layers)
-    for i in range(n - 1):
-        above = dphi(a[i + 1]) if i + 1 < n - 1 else np.ones_like(a[i + 1])
-        kappa = above @ layers[i + 1]["W"].T
-        deltas.append(e * kappa * dphi(a[i]))
-    return deltas + [e]
+    return [(dphi(a[i + 1]) if i + 1 < n - 1 else np.ones_like(a[i + 1])) @ layers[i + 1]["W"].T
+            for i in range(n - 1)]
+
+
+def kickback_coherence(layers, a, act="relu"):
+    """Per hidden layer, the fraction of active units (φ′(aᵢ) > 0, over the batch) whose
+    influence κ is positive — our reading of Balduzzi et al.'s coherence condition (when every
+    active unit's influence is positive, kickback's δ has the sign of backprop's). 1 = coherent."""
+    dphi = activation(act)[1]
+    out = []
+    for i, kappa in enumerate(kickback_influence(layers, a, act)):
+        active = dphi(a[i]) > 0
+        out.append(float(np.mean(kappa[active] > 0)) if active.any() else float("nan"))
+    return np.array(out)
+
+
+def fixed_map_sg(method, layers, a, e, feedback=None, act="relu"):
+    """FA, DFA and kickback as synthetic-gradient modules with *fixed* parameters (Czarnecki et
+    al. 2017, §5): ĝᵢ = sg_predict(params, input, context) with a linear module whose weights are
+    set, not learnt. DFA: input e, A = Dᵢ. FA: input δᵢ₊₁ (the signal above), A = Bᵢ₊₁.
+    Kickback: input e ⊗ φ′(aᵢ₊₁) (the error on the active units above), A = Wᵢ₊₁ᵀ.
+    Returns the δᵢ these modules give; they equal dfa_deltas / fa_deltas / kickback_deltas."""
+    from .synthetic_gradients import sg_predict
+
+    dphi = activation(act)[1]
+    n = len(a)
+    deltas = [None] * (n - 1) + [e]
+    for i in range(n - 2, -1, -1):
+        if method == "dfa":
+            params, x = {"A": feedback[i], "b": np.zeros(a[i].shape[1])}, e
+        elif method == "fa":
+            params, x = {"A": feedback[i + 1], "b": np.zeros(a[i].shape[1])}, deltas[i + 1]
+        elif method == "kickback":
+            above = dphi(a[i + 1]) if i + 1 < n - 1 else np.ones_like(a[i + 1])
+            params = {"A": layers[i + 1]["W"].T, "b": np.zeros(a[i].shape[1])}
+            x = e * above
+        else:
+            raise ValueError(f"fixed_map_sg covers 'fa', 'dfa', 'kickback', not {method!r}")
+        deltas[i] = sg_predict(params, x) * dphi(a[i])
+    return deltas
 
 
 def weight_grads(h, deltas):
@@ -233,9 +325,11 @@ class FeedbackNetwork:
         net = FeedbackNetwork([64, 256, 256, 256, 10], "cdni", rng)
         info = net.step(x_batch, y_batch)   # loss, alignment per layer, SG regression losses
 
-    sizes: [n_in, hidden..., n_out]; act: hidden activation; loss: "softmax_ce" | "binary_ce" |
-    "mse"; lr, optimizer: for the network ("adam" or "sgd"); sg_kind ("linear" | "mlp"),
-    sg_hidden, sg_lr, bootstrap, lam: the synthetic-gradient modules (dni/cdni only);
+    sizes: [n_in, hidden..., n_out]; method: one of METHODS or CONTROLS; act: hidden activation;
+    loss: "softmax_ce" | "binary_ce" | "mse"; lr, optimizer: for the network ("adam" or "sgd");
+    batchnorm: Linear→BatchNorm→φ hidden layers; sg_kind ("linear" | "mlp"),
+    sg_hidden (an MLP module's width or tuple of widths), sg_lr, bootstrap, lam: the
+    synthetic-gradient modules (dni/cdni only);
     decoupled: which hidden layers (numbered 1..depth) get a module (default: every one; the
     layers between modules get backprop from the module above them);
     update_prob: each hidden layer updates with this probability per step (here only the
@@ -246,17 +340,23 @@ class FeedbackNetwork:
     def __init__(self, sizes, method, rng, act="relu", loss="softmax_ce", lr=1e-3,
                  optimizer="adam", momentum=0.0, bias=True, sg_kind="linear", sg_hidden=64,
                  sg_lr=1e-3, sg_optimizer="adam", bootstrap=True, lam=1.0, update_prob=1.0,
-                 feedback_scale=1.0, decoupled=None):
-        if method not in METHODS:
-            raise ValueError(f"unknown method {method!r}; choose from {METHODS}")
+                 feedback_scale=1.0, decoupled=None, batchnorm=False):
+        if method not in METHODS + CONTROLS:
+            raise ValueError(f"unknown method {method!r}; choose from {METHODS + CONTROLS}")
         if method == "kickback" and sizes[-1] != 1:
             raise ValueError("kickback needs a single output (a scalar regression or binary "
                              f"task); got {sizes[-1]} outputs")
+        if method == "kickback" and batchnorm:
+            raise ValueError("kickback is defined for plain layers; batchnorm=True is not "
+                             "supported with it")
         self.sizes, self.method, self.act, self.loss = list(sizes), method, act, loss
         self.rng = rng
         self.lam, self.bootstrap, self.update_prob = float(lam), bootstrap, float(update_prob)
-        self.layers = init_layers(sizes, rng, act, bias)
-        self.opts = [Optimizer(layer, lr, optimizer, momentum) for layer in self.layers]
+        self.layers = init_layers(sizes, rng, act, bias, batchnorm)
+        self.opts = [Optimizer({k: v for k, v in layer.items() if k != "bn"}, lr, optimizer,
+                               momentum) for layer in self.layers]
+        self.bn_opts = [Optimizer(layer["bn"], lr, optimizer, momentum) if "bn" in layer
+                        else None for layer in self.layers]
         gain = _GAIN[act] * feedback_scale
         self.feedback = None
         if method == "fa":  # feedback[i] stands in for W_iᵀ (shape n_i × n_{i-1}); [0] unused
@@ -282,8 +382,12 @@ class FeedbackNetwork:
         return len(self.sizes) - 2
 
     def predict(self, x):
-        """The logits."""
+        """The logits (BatchNorm with its running statistics)."""
         return forward(self.layers, x, self.act)[1][-1]
+
+    def hidden(self, x):
+        """The hidden layers' activations h₁ … h_depth on x (test-time mode)."""
+        return forward(self.layers, x, self.act)[1][1:-1]
 
     def evaluate(self, x, y):
         """(mean loss, error rate) on (x, y)."""
@@ -294,21 +398,27 @@ class FeedbackNetwork:
     def signals(self, x, y, reference=True):
         """Everything one step computes, without updating: forward pass, δs and updates, and
         (if `reference`, or if the method needs it) backprop's δs and updates beside them."""
-        a, h = forward(self.layers, x, self.act)
+        caches = []
+        a, h = forward(self.layers, x, self.act, caches)
         value, e = output_error(h[-1], y, self.loss)
+        m = self.method
         needs_true = self.modules is not None and (self.lam != 1.0 or not self.bootstrap)
-        if reference or needs_true or self.method == "backprop":
-            ref = backprop_deltas(self.layers, a, e, self.act)
+        if reference or needs_true or m in ("backprop", "frozen"):
+            # the reference pass must not overwrite the rule's BN gradients: its own caches
+            ref_caches = [None if c is None else dict(c) for c in caches]
+            ref = backprop_deltas(self.layers, a, e, self.act,
+                                  caches if m == "backprop" else ref_caches)
         else:
             ref = None
-        out = {"loss": value, "a": a, "h": h, "e": e, "ref_deltas": ref}
-        m = self.method
+        out = {"loss": value, "a": a, "h": h, "e": e, "ref_deltas": ref, "caches": caches}
         if m == "backprop":
             deltas = ref
+        elif m == "frozen":  # only the output layer gets a signal
+            deltas = [np.zeros_like(ai) for ai in a[:-1]] + [e]
         elif m == "fa":
-            deltas = fa_deltas(self.feedback, a, e, self.act)
+            deltas = fa_deltas(self.feedback, a, e, self.act, caches)
         elif m == "dfa":
-            deltas = dfa_deltas(self.feedback, a, e, self.act)
+            deltas = dfa_deltas(self.feedback, a, e, self.act, caches)
         elif m == "kickback":
             deltas = kickback_deltas(self.layers, a, e, self.act)
         else:
@@ -327,8 +437,8 @@ class FeedbackNetwork:
         above). Then δᵢ = φ′(aᵢ) ⊙ gᵢ. Mᵢ's target is δᵢ₊₁ Wᵢ₊₁ᵀ — the true gradient when nothing
         above is synthetic, else the bootstrapped one (`bootstrap_target`); with
         bootstrap=False, the true gradient ∂L/∂hᵢ."""
-        dphi = activation(self.act)[1]
         ctx = y if self.method == "cdni" else None
+        caches = out["caches"]
         n_hidden = self.depth
         deltas = [None] * n_hidden + [e]
         g_hat, true_g, targets = {}, {}, {}
@@ -343,7 +453,7 @@ class FeedbackNetwork:
                 g = mix(g_hat[i], true_g[i], self.lam)
             else:
                 g = from_above
-            deltas[i] = g if self.act == "linear" else g * dphi(a[i])
+            deltas[i] = local_delta(g, a[i], self.act, caches[i])
         out.update(g_hat=g_hat, true_g=true_g, sg_targets=targets, ctx=ctx)
         return deltas
 
@@ -364,12 +474,21 @@ class FeedbackNetwork:
                 if track:
                     info["sg_cos"] = np.array([cosine(s["g_hat"][i], s["true_g"][i])
                                                for i in order])
+            if track and self.sizes[-1] == 1 and self.act != "linear":
+                info["coherence"] = kickback_coherence(self.layers, s["a"], self.act)
             last = len(self.layers) - 1
-            for i, (layer, opt, (dW, db)) in enumerate(zip(self.layers, self.opts, s["grads"])):
-                if i < last and self.update_prob < 1.0 and self.rng.random() >= self.update_prob:
+            for i, (layer, (dW, db)) in enumerate(zip(self.layers, s["grads"])):
+                cache = s["caches"][i]
+                if cache is not None:  # running statistics follow the data, frozen or not
+                    update_running_stats(layer["bn"], cache)
+                if i < last and (self.method == "frozen" or (
+                        self.update_prob < 1.0 and self.rng.random() >= self.update_prob)):
                     continue
                 grads = {"W": dW, "b": db} if "b" in layer else {"W": dW}
-                opt.step(layer, grads)
+                self.opts[i].step(layer, grads)
+                if cache is not None:
+                    self.bn_opts[i].step(layer["bn"], {"gamma": cache["dgamma"],
+                                                       "beta": cache["dbeta"]})
         return info
 
 
@@ -378,7 +497,7 @@ class FeedbackNetwork:
 # ----------------------------------------------------------------------------------------
 
 def train(method, data, hidden=(256, 256, 256), epochs=20, batch_size=64, rng=None,
-          progress=None, track=True, shuffle_rng=None, **options):
+          progress=None, track=True, shuffle_rng=None, target_error=None, **options):
     """Train a FeedbackNetwork with `method` on data = (x_train, y_train, x_test, y_test).
 
     Returns a dict of arrays: per step "loss" and (if track) "cos_delta", "relerr_delta",
@@ -387,7 +506,9 @@ def train(method, data, hidden=(256, 256, 256), epochs=20, batch_size=64, rng=No
     "test_error"; "diverged_at" (a step, or None) and the trained "network". A non-finite loss
     stops training (divergence is a result, not an exception).
     `rng` draws the initial weights (and feedback matrices, SG modules) and, unless
-    `shuffle_rng` is given, the minibatch order too.
+    `shuffle_rng` is given, the minibatch order too. `target_error`: stop after the first epoch
+    whose test error is at most this (to compare networks at matched accuracy); "reached_at"
+    is that epoch (None if never).
     """
     rng = np.random.default_rng(0) if rng is None else rng
     shuffle_rng = rng if shuffle_rng is None else shuffle_rng
@@ -406,7 +527,7 @@ def train(method, data, hidden=(256, 256, 256), epochs=20, batch_size=64, rng=No
         evals["test_error"].append(ve)
 
     evaluate(net.evaluate(x_tr, y_tr)[0])
-    diverged, k = None, 0
+    diverged, reached, k = None, None, 0
     for epoch in range(epochs):
         order = shuffle_rng.permutation(n)
         for start in range(0, n, batch_size):
@@ -424,10 +545,13 @@ def train(method, data, hidden=(256, 256, 256), epochs=20, batch_size=64, rng=No
             progress(epoch + 1, epochs)
         if diverged is not None:
             break
+        if target_error is not None and evals["test_error"][-1] <= target_error:
+            reached = epoch + 1
+            break
     out = {key: np.array(v) for key, v in steps.items()}
     out.update({key: np.array(v, dtype=float) for key, v in evals.items()})
     out.update(method=method, sizes=sizes, steps_per_epoch=per_epoch, diverged_at=diverged,
-               network=net)
+               reached_at=reached, network=net)
     return out
 
 
@@ -439,7 +563,9 @@ def digits_task(seed=0, task="classes"):
     """The digits as (x_train, y_train, x_test, y_test) for `train` (via gradlab.models.datasets).
 
     task="classes": 10-way, one-hot targets (softmax_ce); task="odd": the scalar task
-    "is the digit odd?", targets of shape (n, 1) (binary_ce) — the task kickback needs.
+    "is the digit odd?", targets of shape (n, 1) (binary_ce); task="value": scalar regression
+    of the digit's value, standardised ((digit − 4.5)/2.87, shape (n, 1), mse) — the setting
+    kickback is defined for (one output, regression).
     """
     from ..models.datasets import load_digits_split
 
@@ -449,7 +575,10 @@ def digits_task(seed=0, task="classes"):
     if task == "odd":
         return (d.X_train, (d.y_train % 2).astype(float)[:, None],
                 d.X_test, (d.y_test % 2).astype(float)[:, None])
-    raise ValueError(f"unknown task {task!r}; choose 'classes' or 'odd'")
+    if task == "value":
+        scale = lambda y: ((y - 4.5) / 2.87)[:, None]  # noqa: E731
+        return d.X_train, scale(d.y_train), d.X_test, scale(d.y_test)
+    raise ValueError(f"unknown task {task!r}; choose 'classes', 'odd' or 'value'")
 
 
 def end_to_end_map(layers):

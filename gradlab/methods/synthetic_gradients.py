@@ -14,8 +14,11 @@ and the layer updates at once from ĝᵢ. Mᵢ itself learns by regression, loss
 Mᵢ's last layer starts at **zero**, so the first synthetic gradients are 0 (nothing is learnt
 from a module that knows nothing yet). Two shapes of module:
 
-- "linear":  ĝ = [h, c] A + b                        (A, b zero-initialised);
-- "mlp":     ĝ = relu([h, c] W₁ + b₁) W₂ + b₂         (one hidden layer; W₂, b₂ zero-initialised).
+- "linear":  ĝ = [h, c] A + b                        (A, b zero-initialised) — the weakest
+  module, kept as an ablation (Czarnecki et al.'s analysis is about it);
+- "mlp":     ĝ = relu(⋯relu([h, c] W₁ + b₁)⋯) Wₖ₊₁ + bₖ₊₁   (`hidden` = one width or a tuple of
+  widths, e.g. (1024, 1024) as Jaderberg et al.'s feed-forward modules; the last layer
+  Wₖ₊₁, bₖ₊₁ zero-initialised).
 
 Conventions: rows are examples (h has shape (batch, n)); gradients are *per example*
 (∂ℓₙ/∂hₙ, without the 1/batch of a mean loss), so their size does not depend on the batch.
@@ -42,15 +45,25 @@ def init_sg_module(dim, rng, kind="linear", context_dim=0, hidden=64):
     """Parameters of a synthetic-gradient module predicting a gradient of size `dim`.
 
     Its input is hᵢ (size `dim`) followed by `context_dim` context entries (cDNI: the one-hot
-    label). The last layer is zero, so the module predicts 0 until it has learnt something.
+    label). "mlp": `hidden` is the width of its one hidden layer, or a tuple of widths; the hidden
+    layers are He-initialised ReLU layers W₁, b₁, W₂, b₂, .... The last layer is zero, so the
+    module predicts 0 until it has learnt something.
     """
     if kind not in SG_KINDS:
         raise ValueError(f"unknown synthetic-gradient module kind {kind!r}; choose from {SG_KINDS}")
     n_in = dim + context_dim
     if kind == "linear":
         return {"A": np.zeros((n_in, dim)), "b": np.zeros(dim)}
-    return {"W1": rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, hidden)), "b1": np.zeros(hidden),
-            "W2": np.zeros((hidden, dim)), "b2": np.zeros(dim)}
+    widths = (hidden,) if np.isscalar(hidden) else tuple(hidden)
+    if not widths or min(widths) < 1:
+        raise ValueError(f"an MLP module needs hidden widths >= 1, got {hidden!r}")
+    sizes = (n_in, *widths, dim)
+    params = {}
+    for j, (m, k) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        last = j == len(sizes) - 1
+        params[f"W{j}"] = np.zeros((m, k)) if last else rng.normal(0.0, np.sqrt(2.0 / m), (m, k))
+        params[f"b{j}"] = np.zeros(k)
+    return params
 
 
 def sg_inputs(h, context=None):
@@ -58,13 +71,26 @@ def sg_inputs(h, context=None):
     return h if context is None else np.concatenate([h, context], axis=1)
 
 
+def _n_layers(params):
+    return sum(1 for k in params if k.startswith("W"))
+
+
+def _mlp_forward(params, x):
+    """The MLP module's pre-activations u and activations z per layer (z[0] = x), and ĝ."""
+    n = _n_layers(params)
+    us, zs = [], [x]
+    for j in range(1, n):
+        us.append(zs[-1] @ params[f"W{j}"] + params[f"b{j}"])
+        zs.append(np.maximum(us[-1], 0.0))
+    return us, zs, zs[-1] @ params[f"W{n}"] + params[f"b{n}"]
+
+
 def sg_predict(params, h, context=None):
     """The synthetic gradient ĝ ≈ ∂ℓ/∂h, one row per example."""
     x = sg_inputs(h, context)
     if "A" in params:
         return x @ params["A"] + params["b"]
-    z = np.maximum(x @ params["W1"] + params["b1"], 0.0)
-    return z @ params["W2"] + params["b2"]
+    return _mlp_forward(params, x)[2]
 
 
 def bootstrap_target(g_next, a_next, W_next, act_deriv):
@@ -78,19 +104,24 @@ def bootstrap_target(g_next, a_next, W_next, act_deriv):
 
 
 def sg_regression_grads(params, h, target, context=None):
-    """Regression loss ½·mean‖ĝ − t‖² of the module on a batch, and its gradient (a dict)."""
+    """Regression loss ½·mean‖ĝ − t‖² of the module on a batch, and its gradient (a dict).
+
+    MLP: backprop through the module, r = ĝ − t, ∂/∂Wⱼ = zⱼ₋₁ᵀ dⱼ / n with d = r at the top
+    and dⱼ = (dⱼ₊₁ Wⱼ₊₁ᵀ) ⊙ 1[uⱼ > 0] below."""
     x = sg_inputs(h, context)
     n = x.shape[0]
     if "A" in params:
         r = x @ params["A"] + params["b"] - target
         grads = {"A": x.T @ r / n, "b": r.mean(axis=0)}
     else:
-        u = x @ params["W1"] + params["b1"]
-        z = np.maximum(u, 0.0)
-        r = z @ params["W2"] + params["b2"] - target
-        dz = (r @ params["W2"].T) * (u > 0)
-        grads = {"W1": x.T @ dz / n, "b1": dz.mean(axis=0),
-                 "W2": z.T @ r / n, "b2": r.mean(axis=0)}
+        us, zs, g = _mlp_forward(params, x)
+        r = g - target
+        grads, d = {}, r
+        for j in range(_n_layers(params), 0, -1):
+            grads[f"W{j}"] = zs[j - 1].T @ d / n
+            grads[f"b{j}"] = d.mean(axis=0)
+            if j > 1:
+                d = (d @ params[f"W{j}"].T) * (us[j - 2] > 0)
     loss = 0.5 * float(np.mean(np.sum(r * r, axis=1)))
     return loss, grads
 
@@ -177,7 +208,7 @@ def _per_layer(x, n):
 
 
 def pipeline_schedule(n_layers, forward=1.0, backward=2.0, sg=0.5, n_batches=6, mode="dni",
-                      update_prob=1.0, rng=None):
+                      update_prob=1.0, rng=None, n_micro=4):
     """A schedule of `n_batches` batches through `n_layers` layers, one layer per device.
 
     Costs (time units, scalars or one per layer): forward fᵢ, backward bᵢ (δ and the weight
@@ -185,9 +216,16 @@ def pipeline_schedule(n_layers, forward=1.0, backward=2.0, sg=0.5, n_batches=6, 
     - mode "backprop" (update-locked): a batch goes forward through every device, then backward;
       device 1 cannot start the next batch until the backward pass has reached it, so a batch
       takes Σ(fᵢ + bᵢ) and only one device is busy at a time.
+    - mode "pipelined": backprop with each batch cut into `n_micro` micro-batches (GPipe): a
+      device passes micro-batch m on and starts m+1 (each costs fᵢ/M, bᵢ/M); after the last
+      forward the backward passes flow down the same way; every device updates once the batch
+      is through (a flush), so the updates are locked backprop's. Equal layers:
+      (M + L − 1)(f + b)/M per batch.
     - mode "dni": device i does fᵢ, hands its output on, then at once its backward from the
       synthetic gradient (bᵢ + sᵢ), then takes the next batch as soon as its input is there
-      (still forward-locked). With update_prob p < 1 each layer updates with probability p.
+      (still forward-locked). With update_prob p < 1 a layer below the top does its backward
+      for a batch only with probability p: more batches per unit of time, but fewer updates —
+      p trades updates for throughput, it does not make an update cheaper.
     Returns dict(tasks=[(device, start, end, kind, batch)], makespan, per_batch (steady-state
     time per batch: the slowest device's load), kinds).
     """
@@ -205,8 +243,10 @@ def pipeline_schedule(n_layers, forward=1.0, backward=2.0, sg=0.5, n_batches=6, 
                 tasks.append((i, t, t + b[i], "backward", k))
                 t += b[i]
         return dict(tasks=tasks, makespan=t, per_batch=float(np.sum(f + b)))
+    if mode == "pipelined":
+        return _gpipe_schedule(f, b, n_batches, int(n_micro))
     if mode != "dni":
-        raise ValueError(f"mode must be 'backprop' or 'dni', got {mode!r}")
+        raise ValueError(f"mode must be 'backprop', 'pipelined' or 'dni', got {mode!r}")
     free = np.zeros(L)  # when each device is next free
     for k in range(n_batches):
         ready = 0.0  # when this batch's input to device i is available
@@ -228,12 +268,34 @@ def pipeline_schedule(n_layers, forward=1.0, backward=2.0, sg=0.5, n_batches=6, 
     return dict(tasks=tasks, makespan=float(free.max()), per_batch=per_batch)
 
 
+def _gpipe_schedule(f, b, n_batches, M):
+    """Micro-batched pipeline-parallel backprop with a flush per batch (see pipeline_schedule)."""
+    L = len(f)
+    tasks, t0 = [], 0.0
+    for k in range(n_batches):
+        free = np.full(L, t0)
+        done = np.full((L, M), t0)
+        for m in range(M):
+            for i in range(L):
+                start = max(free[i], done[i - 1, m] if i else t0)
+                tasks.append((i, start, start + f[i] / M, "forward", k))
+                free[i] = done[i, m] = start + f[i] / M
+        for m in range(M - 1, -1, -1):
+            for i in range(L - 1, -1, -1):
+                start = max(free[i], done[i + 1, m] if i < L - 1 else free[i])
+                tasks.append((i, start, start + b[i] / M, "backward", k))
+                free[i] = done[i, m] = start + b[i] / M
+        t0 = float(free.max())
+    return dict(tasks=tasks, makespan=t0, per_batch=t0 / n_batches)
+
+
 def speedup_model(n_layers, forward=1.0, backward=2.0, sg=0.5, update_prob=1.0):
     """Steady-state speed-up of DNI over locked backprop on L devices, and its two factors.
 
     total = Σ(f+b) / maxᵢ(fᵢ + p(bᵢ+sᵢ)) = work × parallel, where
-    work = Σ(f+b) / Σ(f + p(b+s))  — doing less (p < 1) or more (SG cost) work per batch; this
-           part would speed up even a single device;
+    work = Σ(f+b) / Σ(f + p(b+s))  — more work per batch (the SG modules, < 1) or fewer
+           updates per batch (p < 1, > 1): p does not make an update cheaper, it trades updates
+           for batches per second;
     parallel = Σ(f + p(b+s)) / maxᵢ(fᵢ + p(bᵢ+sᵢ)) ≤ L — layers working at the same time.
     """
     L = int(n_layers)
@@ -255,16 +317,23 @@ def _relu_stage_forward(layers, x, last):
     return a, h
 
 
-def _relu_stage_backward(layers, a, h, g_out, last, lr, need_input_grad=True):
-    """Backprop g_out = ∂ℓ/∂(stage output) through the stage, SGD-update it, return ∂ℓ/∂input."""
+def _relu_stage_backward(layers, a, h, g_out, last, lr, need_input_grad=True, accumulate=None,
+                         weight=1.0):
+    """Backprop g_out = ∂ℓ/∂(stage output) through the stage, SGD-update it, return ∂ℓ/∂input.
+    With `accumulate` (a list of [∂W, ∂b] per layer) the gradient, times `weight`, is added
+    there instead of being applied (micro-batches of one batch)."""
     n = h[0].shape[0]
     g = g_out
     for j in range(len(layers) - 1, -1, -1):
         W, b = layers[j]
         delta = g if (last and j == len(layers) - 1) else g * (a[j] > 0)
         g = delta @ W.T if (j > 0 or need_input_grad) else None
-        W -= lr * (h[j].T @ delta) / n
-        b -= lr * delta.mean(axis=0)
+        if accumulate is None:
+            W -= lr * (h[j].T @ delta) / n
+            b -= lr * delta.mean(axis=0)
+        else:
+            accumulate[j][0] += weight * (h[j].T @ delta) / n
+            accumulate[j][1] += weight * delta.mean(axis=0)
     return g
 
 
@@ -307,7 +376,95 @@ def run_locked(layers, batches, lr=0.01, threads=None):
             _relu_stage_backward(layers, a, h, e, True, lr, need_input_grad=False)
         elapsed = time.perf_counter() - start
     n = sum(len(x) for x, _ in batches)
-    return dict(examples_per_s=n / elapsed, seconds=elapsed, losses=np.array(losses))
+    return dict(examples_per_s=n / elapsed, seconds=elapsed, losses=np.array(losses),
+                layers=layers)
+
+
+def _stages(layers, n_workers):
+    bounds = np.linspace(0, len(layers), n_workers + 1).round().astype(int)
+    stages = [layers[bounds[k]:bounds[k + 1]] for k in range(n_workers)]
+    if any(len(st) == 0 for st in stages):
+        raise ValueError(f"{len(layers)} layers cannot be split over {n_workers} workers")
+    return bounds, stages
+
+
+def _run_threads(body, n_workers, threads_per_worker):
+    """Run body(k) for k < n_workers in threads (BLAS limited per thread); re-raise errors."""
+    import threading
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    errors = []
+
+    def run(k):
+        try:
+            body(k)
+        except Exception as exc:  # reported to the caller
+            errors.append(exc)
+
+    with threadpool_limits(limits=threads_per_worker):
+        start = time.perf_counter()
+        threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(n_workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=600)
+        elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return elapsed
+
+
+def run_pipelined(layers, batches, n_workers=2, n_micro=4, lr=0.01, threads_per_worker=1):
+    """Pipeline-parallel backprop (GPipe-style): the fair parallel baseline for DNI's pipeline.
+
+    The layers are split into `n_workers` consecutive stages, one Python thread each (matrix
+    products release the GIL). Each batch is cut into `n_micro` micro-batches: stage k runs the
+    forward pass of micro-batch m while stage k+1 works on m−1; the backward passes flow back the
+    same way; each stage accumulates its gradient over the micro-batches and applies it once the
+    whole batch is through (a flush). The updates are exactly locked backprop's (same batches,
+    same SGD step), only scheduled in parallel. Returns examples/s and the losses.
+    """
+    import queue
+
+    layers = [(W.copy(), b.copy()) for W, b in layers]
+    _, stages = _stages(layers, n_workers)
+    fwd = [queue.Queue() for _ in range(n_workers)]
+    back = [queue.Queue() for _ in range(n_workers)]
+    losses = np.zeros(len(batches))
+
+    def stage(k):
+        last = k == n_workers - 1
+        for j, (x_full, y_full) in enumerate(batches):
+            parts = np.array_split(np.arange(len(x_full)), n_micro)
+            acc = [[np.zeros_like(W), np.zeros_like(b)] for W, b in stages[k]]
+            saved = []
+            for idx in parts:
+                x = x_full[idx] if k == 0 else fwd[k].get()
+                a, h = _relu_stage_forward(stages[k], x, last)
+                weight = len(idx) / len(x_full)
+                if last:  # forward then backward at once (1F1B at the last stage)
+                    loss, e = _softmax_error(h[-1], y_full[idx])
+                    losses[j] += weight * loss
+                    g_in = _relu_stage_backward(stages[k], a, h, e, True, lr, k > 0, acc, weight)
+                    if k > 0:
+                        back[k - 1].put(g_in)
+                else:
+                    fwd[k + 1].put(h[-1])
+                    saved.append((a, h, weight))
+            for a, h, weight in ([] if last else saved):  # backward in arrival order
+                g_in = _relu_stage_backward(stages[k], a, h, back[k].get(), False, lr, k > 0,
+                                            acc, weight)
+                if k > 0:
+                    back[k - 1].put(g_in)
+            for (W, b), (dW, db) in zip(stages[k], acc):  # the flush: one update per batch
+                W -= lr * dW
+                b -= lr * db
+
+    elapsed = _run_threads(stage, n_workers, threads_per_worker)
+    n = sum(len(x) for x, _ in batches)
+    return dict(examples_per_s=n / elapsed, seconds=elapsed, losses=losses, layers=layers)
 
 
 def run_decoupled(layers, batches, n_workers=2, lr=0.01, sg_lr=1e-3, threads_per_worker=1,
@@ -325,16 +482,12 @@ def run_decoupled(layers, batches, n_workers=2, lr=0.01, sg_lr=1e-3, threads_per
     Returns examples/s, the top stage's losses and the modules' regression losses.
     """
     import queue
-    import threading
     import time
 
     from threadpoolctl import threadpool_limits
 
     layers = [(W.copy(), b.copy()) for W, b in layers]
-    bounds = np.linspace(0, len(layers), n_workers + 1).round().astype(int)
-    stages = [layers[bounds[k]:bounds[k + 1]] for k in range(n_workers)]
-    if any(len(st) == 0 for st in stages):
-        raise ValueError(f"{len(layers)} layers cannot be split over {n_workers} workers")
+    bounds, stages = _stages(layers, n_workers)
     n_classes = batches[0][1].shape[1]
     rng = np.random.default_rng(seed)
     modules = [SyntheticGradient(stages[k][-1][0].shape[1], rng, "linear", n_classes, lr=sg_lr)
@@ -384,25 +537,11 @@ def run_decoupled(layers, batches, n_workers=2, lr=0.01, sg_lr=1e-3, threads_per
         if not last:
             learn_from_targets(block=True)
 
-    errors = []
-
-    def run_thread(k):
-        try:
-            for _ in stage(k):
-                pass
-        except Exception as exc:  # reported to the caller
-            errors.append(exc)
-
-    with threadpool_limits(limits=threads_per_worker):
-        start = time.perf_counter()
-        if concurrent:
-            threads = [threading.Thread(target=run_thread, args=(k,), daemon=True)
-                       for k in range(n_workers)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=600)
-        else:
+    if concurrent:
+        elapsed = _run_threads(lambda k: [None for _ in stage(k)], n_workers, threads_per_worker)
+    else:
+        with threadpool_limits(limits=threads_per_worker):
+            start = time.perf_counter()
             gens = [stage(k) for k in range(n_workers)]
             for _ in range(len(batches)):
                 for g in gens:
@@ -410,9 +549,7 @@ def run_decoupled(layers, batches, n_workers=2, lr=0.01, sg_lr=1e-3, threads_per
             for g in gens:
                 for _ in g:
                     pass
-        elapsed = time.perf_counter() - start
-    if errors:
-        raise errors[0]
+            elapsed = time.perf_counter() - start
     n = sum(len(x) for x, _ in batches)
     return dict(examples_per_s=n / elapsed, seconds=elapsed, losses=np.array(losses),
                 sg_losses=[np.array(v) for v in sg_losses], stage_bounds=bounds.tolist(),
