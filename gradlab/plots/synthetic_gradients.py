@@ -17,7 +17,7 @@ from .kept import keep, keep_choice
 from .style import color
 
 METHOD_LABELS = {"backprop": "backprop", "fa": "FA", "dfa": "DFA", "kickback": "kickback",
-                 "dni": "DNI", "cdni": "cDNI"}
+                 "dni": "DNI", "cdni": "cDNI", "frozen": "frozen (control)"}
 METRIC_LABELS = {
     "cos_delta": r"$\cos(\delta_i, \delta_i^{BP})$",
     "relerr_delta": r"$\|\delta_i - \delta_i^{BP}\| / \|\delta_i^{BP}\|$",

@@ -64,11 +64,11 @@ def training_compute(method="cdni", depth=3, lr=1e-3, epochs=4, seed=0, progress
 
 
 def feedback_explorer():
-    """Method (backprop, FA, DFA, kickback, DNI, cDNI), depth, learning rate, epochs → training
-    curves beside backprop's and each layer's cosine / relative error against backprop's δ.
-    Press Run (a few seconds)."""
+    """Method (backprop, FA, DFA, kickback, DNI, cDNI, or the control that trains only the output
+    layer), depth, learning rate, epochs → training curves beside backprop's and each layer's
+    cosine / relative error against backprop's δ. Press Run (a few seconds)."""
     controls = {
-        "method": W.Dropdown(options=[(P.METHOD_LABELS[m], m) for m in fb.METHODS],
+        "method": W.Dropdown(options=[(P.METHOD_LABELS[m], m) for m in fb.METHODS + fb.CONTROLS],
                              value="cdni", description="method"),
         "depth": W.IntSlider(value=3, min=1, max=6, description="hidden layers", style=_STYLE,
                              continuous_update=False),
