@@ -64,10 +64,13 @@ def test_training_explorer_keeps_its_figure_for_views_and_rebuilds_for_a_result(
     assert not set(map(id, train_w.fig.axes)) & set(map(id, axes))
 
 
-def test_training_explorer_kickback_uses_the_scalar_task(train_w):
+def test_training_explorer_kickback_runs_in_its_own_setting(train_w):
     r = run_and_check(train_w, method="kickback", depth=2, epochs=1, lr=1e-3)
-    assert r["method"] == "kickback"
+    assert r["method"] == "kickback" and r["task"] == "value"  # ReLU, one output, regression
     np.testing.assert_allclose(r["runs"]["kickback"]["cos_delta"][:, 1], 1.0)  # last hidden
+    for run in r["runs"].values():  # kickback and its backprop: the same regression task
+        assert run["cos_delta"].shape[1] == 3 and np.isnan(run["test_error"]).all()
+        assert run["test_loss"][-1] < run["test_loss"][0]
 
 
 def test_training_explorer_offers_the_frozen_control_and_it_freezes_the_hidden_layers(train_w):
