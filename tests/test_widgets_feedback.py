@@ -11,7 +11,10 @@ import pytest
 from widget_checks import run_and_check, toggle_view
 
 import gradlab.widgets
+from gradlab.methods import feedback as fb
 from gradlab.widgets.synthetic_gradients import (
+    WIDTH,
+    _train,
     feedback_explorer,
     pipeline_explorer,
     sg_module_explorer,
@@ -61,10 +64,30 @@ def test_training_explorer_keeps_its_figure_for_views_and_rebuilds_for_a_result(
     assert not set(map(id, train_w.fig.axes)) & set(map(id, axes))
 
 
-def test_training_explorer_kickback_uses_the_scalar_task(train_w):
+def test_training_explorer_kickback_runs_in_its_own_setting(train_w):
     r = run_and_check(train_w, method="kickback", depth=2, epochs=1, lr=1e-3)
-    assert r["method"] == "kickback"
+    assert r["method"] == "kickback" and r["task"] == "value"  # ReLU, one output, regression
     np.testing.assert_allclose(r["runs"]["kickback"]["cos_delta"][:, 1], 1.0)  # last hidden
+    for run in r["runs"].values():  # kickback and its backprop: the same regression task
+        assert run["cos_delta"].shape[1] == 3 and np.isnan(run["test_error"]).all()
+        assert run["test_loss"][-1] < run["test_loss"][0]
+
+
+def test_training_explorer_offers_the_frozen_control_and_it_freezes_the_hidden_layers(train_w):
+    assert "frozen" in [value for _, value in train_w.controls["method"].options]
+    r = run_and_check(train_w, method="frozen", depth=2, epochs=1, lr=1e-3)
+    cos = r["runs"]["frozen"]["cos_delta"]
+    np.testing.assert_allclose(cos[:, :2], 0.0)  # no signal reaches the hidden layers
+    np.testing.assert_allclose(cos[:, 2], 1.0)  # the output layer learns by backprop
+    # the trained network's hidden weights are still the initial ones, its output layer's are not
+    trained = _train("frozen", 2, 1e-3, 1, 0)["network"].layers
+    x_tr, y_tr, _, _ = fb.digits_task(seed=0)
+    start = fb.FeedbackNetwork([x_tr.shape[1], WIDTH, WIDTH, y_tr.shape[1]], "frozen",
+                               np.random.default_rng(1000), act="tanh").layers
+    for before, after in zip(start[:-1], trained[:-1]):
+        np.testing.assert_array_equal(after["W"], before["W"])
+        np.testing.assert_array_equal(after["b"], before["b"])
+    assert np.abs(trained[-1]["W"] - start[-1]["W"]).max() > 1e-3
 
 
 @pytest.mark.slow

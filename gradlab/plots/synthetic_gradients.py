@@ -17,7 +17,7 @@ from .kept import keep, keep_choice
 from .style import color
 
 METHOD_LABELS = {"backprop": "backprop", "fa": "FA", "dfa": "DFA", "kickback": "kickback",
-                 "dni": "DNI", "cdni": "cDNI"}
+                 "dni": "DNI", "cdni": "cDNI", "frozen": "frozen (control)"}
 METRIC_LABELS = {
     "cos_delta": r"$\cos(\delta_i, \delta_i^{BP})$",
     "relerr_delta": r"$\|\delta_i - \delta_i^{BP}\| / \|\delta_i^{BP}\|$",
@@ -318,6 +318,8 @@ def build_training(fig, result):
     backprop (lines animated: smoothing moves them), the test errors, the title; the third
     panel (alignment per layer) is animated and filled by `update_training`."""
     runs, m = result["runs"], result["method"]
+    regression = result.get("task") == "value"  # kickback's setting: no error rate, test MSE
+    key, scale = ("test_loss", 1) if regression else ("test_error", 100)
     # fixed margins with room for the widest metric's labels: the layout is not redone when
     # the metric changes
     a_loss, a_err, a_metric = fig.subplots(1, 3, gridspec_kw=_fixed_layout(
@@ -329,18 +331,20 @@ def build_training(fig, result):
         x = _epochs(r, len(loss))[ok]
         line = a_loss.plot(x, loss[ok], color=color(name), animated=True)[0]  # raw: the limits
         loss_lines.append((line, loss[ok]))
-        a_err.plot(np.arange(len(r["test_error"])), 100 * r["test_error"], "o-", ms=3,
+        a_err.plot(np.arange(len(r[key])), scale * np.asarray(r[key]), "o-", ms=3,
                    color=color(name), label=_label(name))
         if r["diverged_at"] is not None:
             diverged.append(f"{_label(name)} diverged at step {r['diverged_at']}")
     a_loss.set(yscale="log", xlabel="epoch", ylabel="training loss (batch, smoothed)")
-    a_err.set(xlabel="epoch", ylabel="test error (%)", ylim=(0, 100))
+    a_err.set(xlabel="epoch", ylabel="test MSE" if regression else "test error (%)",
+              ylim=(0, None) if regression else (0, 100))
     a_err.legend(fontsize=8)
     for ax in (a_loss, a_err):
         ax.grid(alpha=0.3)
-    err = 100 * runs[m]["test_error"][-1]
+    err = scale * runs[m][key][-1]
+    final = f"final test MSE {err:.3g}" if regression else f"final test error {err:.1f} %"
     head = (f"{_label(m)}, {result['depth']} hidden layers, $\\eta$ = {result['lr']:.2g}: "
-            f"final test error {err:.1f} %" if np.isfinite(err) else f"{_label(m)}: diverged")
+            + final if np.isfinite(err) else f"{_label(m)}: diverged")
     fig.suptitle(head + ("  —  " + "; ".join(diverged) if diverged else ""), fontsize=10)
     a_metric.set_animated(True)
     return {"loss": loss_lines, "metric_ax": a_metric, "metric": None, "metric_lines": []}

@@ -25,15 +25,22 @@ METRICS = {"cos_delta": "cos(δ, δ of backprop)", "relerr_delta": "relative err
 WIDTH = 64  # hidden units per layer in the widgets: small, so the defaults take seconds
 
 
-def _train(method, depth, lr, epochs, seed, progress=None, **options):
+def _setting(method):
+    """(task, loss, activation): kickback in its own setting (ReLU, one output, regression of
+    the digit's value); every other rule on the 10 classes with tanh."""
+    return ("value", "mse", "relu") if method == "kickback" else ("classes", "softmax_ce", "tanh")
+
+
+def _train(method, depth, lr, epochs, seed, progress=None, setting=None, **options):
+    """Train `method` in the setting of `setting` (default: its own) on the digits."""
     from threadpoolctl import threadpool_limits
 
-    task, loss = ("odd", "binary_ce") if method == "kickback" else ("classes", "softmax_ce")
+    task, loss, act = _setting(setting or method)
     data = fb.digits_task(seed=seed, task=task)
     with threadpool_limits(limits=1):  # small matrices: one BLAS thread is fastest
         return fb.train(method, data, hidden=(WIDTH,) * depth, epochs=epochs,
                         rng=np.random.default_rng(1000 + seed), progress=progress, lr=lr,
-                        loss=loss, act="tanh", **options)
+                        loss=loss, act=act, **options)
 
 
 def _slim(r):
@@ -45,8 +52,9 @@ def _slim(r):
 # ----------------------------------------------------------------------------------------
 
 def training_compute(method="cdni", depth=3, lr=1e-3, epochs=4, seed=0, progress=None):
-    """Train `method` and backprop from the same initial weights on the digits (kickback: on
-    the scalar task "is the digit odd?"); every step records the alignment with backprop."""
+    """Train `method` and backprop from the same initial weights on the digits (kickback, and
+    its backprop, in kickback's setting: ReLU, regression of the digit's value); every step
+    records the alignment with backprop."""
     depth, epochs = int(depth), int(epochs)
     steps = {"done": 0}
     total = 2 * epochs if method != "backprop" else epochs
@@ -59,16 +67,17 @@ def training_compute(method="cdni", depth=3, lr=1e-3, epochs=4, seed=0, progress
     if method != "backprop":
         runs[method] = _slim(_train(method, depth, lr, epochs, seed, tick, sg_lr=3e-3))
         steps["done"] = epochs
-    runs["backprop"] = _slim(_train("backprop", depth, lr, epochs, seed, tick))
-    return dict(runs=runs, method=method, depth=depth, lr=lr, epochs=epochs)
+    runs["backprop"] = _slim(_train("backprop", depth, lr, epochs, seed, tick, setting=method))
+    return dict(runs=runs, method=method, depth=depth, lr=lr, epochs=epochs,
+                task=_setting(method)[0])
 
 
 def feedback_explorer():
-    """Method (backprop, FA, DFA, kickback, DNI, cDNI), depth, learning rate, epochs → training
-    curves beside backprop's and each layer's cosine / relative error against backprop's δ.
-    Press Run (a few seconds)."""
+    """Method (backprop, FA, DFA, kickback, DNI, cDNI, or the control that trains only the output
+    layer), depth, learning rate, epochs → training curves beside backprop's and each layer's
+    cosine / relative error against backprop's δ. Press Run (a few seconds)."""
     controls = {
-        "method": W.Dropdown(options=[(P.METHOD_LABELS[m], m) for m in fb.METHODS],
+        "method": W.Dropdown(options=[(P.METHOD_LABELS[m], m) for m in fb.METHODS + fb.CONTROLS],
                              value="cdni", description="method"),
         "depth": W.IntSlider(value=3, min=1, max=6, description="hidden layers", style=_STYLE,
                              continuous_update=False),
