@@ -57,11 +57,7 @@ def _browser_notebooks() -> list[Path]:
     return found
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true, so the browser test must run, not skip "
-                    "(.ci/run installs Debian's chromium)", pytrace=False)
-    pytest.skip(f"{reason} (install with: apt-get install -y chromium)")
+_unavailable = lab.unavailable
 
 
 def test_a_missing_browser_skips_only_outside_ci(monkeypatch) -> None:
@@ -75,18 +71,8 @@ def test_a_missing_browser_skips_only_outside_ci(monkeypatch) -> None:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not lab.CHROMIUM.exists():
-        _unavailable(f"{lab.CHROMIUM} not found")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        _unavailable(f"the playwright package is not importable ({exc})")
-    with sync_playwright() as p:
-        chromium = lab.launch_chromium(p)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with lab.chromium_browser() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="module")

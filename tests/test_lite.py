@@ -384,19 +384,8 @@ def served(site: Path):
 
 @pytest.fixture(scope="module")
 def chromium():
-    if not lab.CHROMIUM.exists():
-        _unavailable(f"{lab.CHROMIUM} not found (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        _unavailable(f"the playwright package is not importable ({exc})")
-    args = lab.CHROMIUM_ARGS + ([] if NETWORK else [BLOCK_OUTSIDE])
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(lab.CHROMIUM), args=args, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with lab.chromium_browser([] if NETWORK else [BLOCK_OUTSIDE]) as browser:
+        yield browser
 
 
 def _listing(page) -> list[str]:

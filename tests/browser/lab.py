@@ -6,8 +6,9 @@ the test decides what is a failure.
 - `LabServer`: JupyterLab from this Python (the repo's venv) on a free port with a random token,
   its own temporary config/runtime/data/settings/workspace folders, serving a *copy* of the
   notebooks (so autosave can never write outputs into the committed files).
-- `launch_chromium`: Debian's /usr/bin/chromium through Playwright's `executable_path` (Playwright
-  never downloads a browser here), with the flags this machine's closed network needs.
+- `launch_chromium`, `chromium_browser`: Debian's /usr/bin/chromium through Playwright's
+  `executable_path` (Playwright never downloads a browser here), with the flags this machine's
+  closed network needs; `unavailable`: skip, or fail under CI=true, when it is missing.
 - `open_notebook`, `run_all_cells`, `notebook_report`, `widget_controls`, `move_control`: the
   steps of the browser test.
 """
@@ -26,6 +27,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,10 +199,37 @@ class LabServer:
         self.stop()
 
 
-def launch_chromium(playwright):
+def launch_chromium(playwright, extra_args=()):
     return playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + list(extra_args), headless=True
     )
+
+
+def unavailable(reason: str, what: str = "the browser test") -> None:
+    """Skip the test, or fail it under CI=true (where .ci/run installs everything it needs)."""
+    import pytest
+
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI=true, so {what} must run, not skip "
+                    "(.ci/run installs Debian's chromium)", pytrace=False)
+    pytest.skip(f"{reason} (install with: apt-get install -y chromium)")
+
+
+@contextmanager
+def chromium_browser(extra_args=()):
+    """Debian's Chromium driven by Playwright for one test module; `unavailable` if missing."""
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} not found")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        unavailable(f"the playwright package is not importable ({exc})")
+    with sync_playwright() as p:
+        browser = launch_chromium(p, extra_args)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 # --- the notebook page -----------------------------------------------------------------------
