@@ -149,3 +149,12 @@ def shipped_results(topic):
         raise FileNotFoundError(f"no shipped results for {topic!r} (have: {known}); run "
                                 f"`gradlab run {topic}` to produce them")
     return json.loads(path.read_text())
+
+
+def experiment_record(results, name):
+    """The record of experiment `name` ("topic/name") in a results.json dict."""
+    for record in results.get("experiments", []):
+        if record["experiment"] == name:
+            return record
+    have = [r["experiment"] for r in results.get("experiments", [])]
+    raise KeyError(f"no {name} in these results (have: {have})")

@@ -29,7 +29,7 @@ import numpy as np
 from ..methods import feedback as fb
 from ..methods import synthetic_gradients as sg
 from ..plots import synthetic_gradients as P
-from .claims import Claim
+from .claims import Claim, experiment_record
 from .registry import Headline, mean_and_spread, new_figure, register
 
 PAPERS = {"jaderberg": "Jaderberg et al. 2016", "czarnecki": "Czarnecki et al. 2017",
@@ -1241,10 +1241,7 @@ def run_kickback(quick=False, progress=None):
 def shipped_headlines(full, experiment, contains=""):
     """Lines "name: value ± sd (n seeds)" of one experiment's headlines in a results.json dict,
     those whose name contains `contains`."""
-    record = next((r for r in full["experiments"]
-                   if r["experiment"] == f"synthetic-gradients/{experiment}"), None)
-    if record is None:
-        raise KeyError(f"no synthetic-gradients/{experiment} in these results")
+    record = experiment_record(full, f"synthetic-gradients/{experiment}")
     lines = []
     for h in record["headlines"]:
         if contains not in h["name"]:
@@ -1261,8 +1258,7 @@ def shipped_headlines(full, experiment, contains=""):
 
 def shipped_digits_table(full):
     """The digits-table test errors of a results.json dict as text: methods × depths."""
-    record = next(r for r in full["experiments"]
-                  if r["experiment"] == "synthetic-gradients/digits-table")
+    record = experiment_record(full, "synthetic-gradients/digits-table")
     cfg = record["config"]
     cells = {}
     for h in record["headlines"]:
