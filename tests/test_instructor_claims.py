@@ -1,4 +1,4 @@
-"""docs/instructor/04 and 06 quote their measured numbers from the shipped full runs.
+"""docs/instructor/04, 05 and 06 quote their measured numbers from the shipped full runs.
 
 Each doc holds the claims table of its topic between the markers
 `<!-- claims-table: TOPIC -->` and `<!-- /claims-table -->`; it must be exactly
@@ -21,7 +21,8 @@ from gradlab.experiments import claims_table, shipped_results
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = {"forward-gradient": ROOT / "docs/instructor/04_forward_gradient.md",
-        "sg-sample-efficiency": ROOT / "docs/instructor/06_sg_vs_backprop.md"}
+        "sg-sample-efficiency": ROOT / "docs/instructor/06_sg_vs_backprop.md",
+        "synthetic-gradients": ROOT / "docs/instructor/05_synthetic_gradients.md"}
 
 
 def _block(topic):
