@@ -49,6 +49,11 @@ def keep(fig, key, build):
     return kept[1]
 
 
+def is_kept(fig):
+    """Whether `fig` shows a drawing made by `keep` (a draw function that keeps its figure)."""
+    return "_gradlab_kept" in fig.__dict__
+
+
 def forget(fig):
     """Drop what `keep` remembers, so the next call draws the figure again."""
     fig.__dict__.pop("_gradlab_kept", None)

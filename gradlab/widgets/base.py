@@ -23,7 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..plots.kept import forget
+from ..plots.kept import forget, is_kept
 
 
 def render_png(fig):
@@ -152,7 +152,7 @@ class Explorer(W.VBox):
     def redraw(self):
         """Draw the cached result with the current view settings."""
         start, start_cpu = time.perf_counter(), time.process_time()
-        if "_gradlab_kept" not in self.fig.__dict__:
+        if not is_kept(self.fig):
             self.fig.clear()  # a draw function that does not `keep` its figure draws it anew
         try:
             self.draw(self.fig, self.result, **self.view_settings())
